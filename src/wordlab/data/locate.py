@@ -1,0 +1,141 @@
+"""Find a dataset's files, verify them, and fetch what is missing.
+
+Order of search for each file: the data directory (an offline mirror, the normal case), then a local download
+cache. A file absent from both is downloaded into the cache through ``pooch`` when the dataset has a public URL and
+downloads are allowed: pooch checks the hash of what it fetched before it keeps it, so a corrupted or tampered
+download never lands. A file found anywhere is hashed and refused if its sha256 differs from the registry's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pooch
+
+from wordlab.data.registry import DataFile, Dataset, get_dataset
+
+log = logging.getLogger(__name__)
+
+_HASH_BLOCK = 1 << 20
+
+
+class MissingDataError(FileNotFoundError):
+    """One or more files of a dataset could not be found or fetched."""
+
+
+class ChecksumMismatchError(ValueError):
+    """A file's sha256 differs from the one the registry pins."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(path: Path, expected_sha256: str) -> Path:
+    actual = sha256_of(path)
+    if actual != expected_sha256:
+        raise ChecksumMismatchError(
+            f"{path}: sha256 is {actual}, but the registry pins {expected_sha256}. The file is corrupted or a "
+            "different version; wordlab refuses to use it. Replace it with the published file."
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class DataLocator:
+    """Where wordlab looks for data: ``data_dir`` first, then ``cache_dir`` (filled by downloads)."""
+
+    data_dir: Path | None
+    cache_dir: Path
+    allow_download: bool = True
+
+    def path(self, dataset: str, role: str) -> Path:
+        return self.paths(dataset, [role])[role]
+
+    def paths(self, dataset: str | Dataset, roles: list[str] | None = None) -> dict[str, Path]:
+        """Verified paths of the requested files (all by default); one error lists every file missing."""
+        spec = get_dataset(dataset) if isinstance(dataset, str) else dataset
+        wanted = roles if roles is not None else list(spec.files)
+        unknown = [role for role in wanted if role not in spec.files]
+        if unknown:
+            raise KeyError(f"dataset {spec.name!r} has no file {unknown}; it has {sorted(spec.files)}")
+        found: dict[str, Path] = {}
+        problems: list[str] = []
+        for role in wanted:
+            data_file = spec.files[role]
+            path = self._find_local(data_file)
+            if path is None:
+                path, problem = self._download(spec, data_file)
+                if problem:
+                    problems.append(problem)
+                    continue
+            assert path is not None
+            found[role] = verify(path, data_file.sha256)
+        if problems:
+            raise MissingDataError(self._missing_message(spec, problems))
+        return found
+
+    def _find_local(self, data_file: DataFile) -> Path | None:
+        for root in (self.data_dir, self.cache_dir):
+            if root is not None and (root / data_file.relpath).is_file():
+                return root / data_file.relpath
+        return None
+
+    def _download(self, spec: Dataset, data_file: DataFile) -> tuple[Path | None, str | None]:
+        if data_file.url is None:
+            return None, f"{data_file.relpath} (no public download exists for this file)"
+        if not self.allow_download:
+            return None, f"{data_file.relpath} (downloads are disabled; public copy: {data_file.url})"
+        target = self.cache_dir / data_file.relpath
+        log.info("downloading %s from %s", data_file.relpath, data_file.url)
+        try:
+            if data_file.archive_member is None:
+                fetched = pooch.retrieve(
+                    data_file.url,
+                    known_hash=f"sha256:{data_file.sha256}",
+                    fname=target.name,
+                    path=target.parent,
+                    progressbar=False,
+                )
+                return Path(fetched), None
+            archive = pooch.retrieve(
+                data_file.url,
+                known_hash=f"sha256:{data_file.archive_sha256}" if data_file.archive_sha256 else None,
+                fname=Path(data_file.url).name,
+                path=self.cache_dir / "archives",
+                progressbar=False,
+            )
+            return self._extract(Path(archive), data_file.archive_member, target), None
+        except ValueError as error:  # pooch's hash mismatch: the download was deleted, nothing kept
+            raise ChecksumMismatchError(f"download of {data_file.url} refused: {error}") from error
+        except Exception as error:  # network errors of every kind: report them with the rest
+            return None, f"{data_file.relpath} (download from {data_file.url} failed: {error})"
+
+    @staticmethod
+    def _extract(archive: Path, member: str, target: Path) -> Path:
+        import zipfile
+
+        from wordlab.io import atomic_path
+
+        with zipfile.ZipFile(archive) as bundle, atomic_path(target) as tmp:
+            tmp.write_bytes(bundle.read(member))
+        return target
+
+    def _missing_message(self, spec: Dataset, problems: list[str]) -> str:
+        looked = [str(p) for p in (self.data_dir, self.cache_dir) if p is not None]
+        lines = [f"dataset {spec.name!r} ({spec.title}): {len(problems)} file(s) missing:"]
+        lines += [f"  - {problem}" for problem in problems]
+        lines.append(f"wordlab looked in: {', '.join(looked)}")
+        lines.append(
+            "To provide them: point the data directory at an offline mirror (WORDLAB_DATA_DIR=/path/to/data or "
+            "the config key data.dir), placing each file at the relative path shown; or allow downloads "
+            "(data.allow_download=true) where a public copy exists."
+        )
+        return "\n".join(lines)

@@ -1,0 +1,86 @@
+"""conf/ composes into params.yaml, every option validates, and a typo fails at start-up with file, line and key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wordlab import config
+
+CONF_GROUPS = ["corpus", "trainer", "tracking", "experiment"]
+
+
+def test_params_yaml_is_the_composition_of_conf(project_root: Path) -> None:
+    composed = config.compose(project_root / "conf")
+    committed = (project_root / "params.yaml").read_text(encoding="utf-8")
+    assert committed == composed, "params.yaml drifted from conf/: run `python -m wordlab.config`"
+
+
+@pytest.mark.parametrize("group", CONF_GROUPS)
+def test_every_group_option_composes_and_validates(project_root: Path, group: str) -> None:
+    options = sorted(p.stem for p in (project_root / "conf" / group).glob("*.yaml"))
+    assert options, f"conf/{group} is empty"
+    for option in options:
+        composed = yaml.safe_load(config.compose(project_root / "conf", [f"{group}={option}"]))
+        validated = config.validate(composed, source=f"{group}={option}")
+        if group != "experiment":
+            assert config.to_plain(validated)[group] == composed[group]
+
+
+def _write_params(tmp_path: Path, project_root: Path, edit: str, replacement: str) -> Path:
+    text = (project_root / "params.yaml").read_text(encoding="utf-8")
+    assert edit in text
+    path = tmp_path / "params.yaml"
+    path.write_text(text.replace(edit, replacement, 1), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if needle in line)
+
+
+@pytest.mark.parametrize(
+    ("edit", "replacement", "key", "needle"),
+    [
+        ("    min_count: 1", "    min_cout: 1", "corpus.vocab.min_cout", "min_cout"),
+        ("    min_count: 1", "    min_count: five", "corpus.vocab.min_count", "min_count"),
+        ("    punctuation: keep", "    punctuation: stripp", "corpus.tokenizer.punctuation", "punctuation"),
+        ("  max_epochs: 10", "  max_epocs: 10", "trainer.max_epocs", "max_epocs"),
+    ],
+)
+def test_config_mistakes_are_reported_with_file_line_and_key(
+    tmp_path: Path, project_root: Path, edit: str, replacement: str, key: str, needle: str
+) -> None:
+    path = _write_params(tmp_path, project_root, edit, replacement)
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(path)
+    assert f"{path}:{_line_of(path, needle)}:" in str(caught.value)
+    assert key in str(caught.value)
+
+
+def test_stage_refuses_a_typo_before_doing_any_work(tmp_path: Path, project_root: Path) -> None:
+    path = _write_params(tmp_path, project_root, "    min_count: 1", "    min_cout: 1")
+    out = tmp_path / "prepared"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(project_root / "pipelines" / "prepare_corpus.py"),
+            "--params",
+            str(path),
+            "--out",
+            str(out),
+            "--metrics",
+            str(tmp_path / "stats.json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert f"{path}:{_line_of(path, 'min_cout')}:" in done.stderr and "min_cout" in done.stderr
+    assert not out.exists() and not (tmp_path / "mlflow.db").exists()

@@ -1,0 +1,81 @@
+"""Real `dvc repro` runs of the pipeline in a temporary copy of the repository (smoke configuration)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from mlflow import MlflowClient
+
+from wordlab.corpus.prepared import PreparedCorpus
+
+
+def dvc(*args: str) -> str:
+    done = subprocess.run(["dvc", *args], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def _edit_params(repo: Path, dotted: str, value: object) -> None:
+    path = repo / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    *parents, leaf = dotted.split(".")
+    node = params
+    for key in parents:
+        node = node[key]
+    node[leaf] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(repo_copy: Path) -> None:
+    first = dvc("repro")
+    assert "Running stage 'prepare_corpus'" in first
+    stats = json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())
+    corpus = PreparedCorpus.load(repo_copy / "data" / "prepared")
+    assert stats["vocab_size"] == corpus.vocab_size
+    assert stats["splits"]["train"]["lines"] == 2000  # the smoke configuration's max_lines
+    outputs = {p: p.stat().st_mtime_ns for p in (repo_copy / "data" / "prepared").iterdir()}
+
+    second = dvc("repro")
+    assert "Running stage" not in second and "Data and pipelines are up to date" in second
+    assert {p: p.stat().st_mtime_ns for p in outputs} == outputs
+
+    _edit_params(repo_copy, "trainer.max_epochs", 3)  # prepare_corpus does not read trainer.*
+    assert "Running stage" not in dvc("repro")
+
+    _edit_params(repo_copy, "corpus.max_lines", 500)
+    assert "Running stage 'prepare_corpus'" in dvc("repro")
+    assert json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())["splits"]["train"]["lines"] == 500
+
+    metrics = json.loads(dvc("metrics", "show", "--json"))
+    assert "metrics/corpus_stats.json" in json.dumps(metrics)
+
+    client = MlflowClient(f"sqlite:///{repo_copy / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("wordlab")
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+    assert len(runs) == 2  # one per execution, none for the skipped repros
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    for run, max_lines in zip(runs, (2000, 500), strict=True):
+        assert run.info.status == "FINISHED"
+        assert run.data.params["corpus.max_lines"] == str(max_lines)
+        assert run.data.tags["dvc.stage"] == "prepare_corpus"
+        assert run.data.tags["git.commit"] == commit
+        assert run.data.metrics["splits.train.lines"] == max_lines
+        artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+        assert {"config.yaml", "corpus_stats.json", "vocab.tsv"} <= artifacts
+
+
+@pytest.mark.slow
+def test_hydra_sweep_through_the_dvc_queue(repo_copy: Path) -> None:
+    dvc("exp", "run", "--queue", "-S", "corpus=wikitext2,ptb", "-S", "experiment=smoke")
+    dvc("exp", "run", "--run-all")
+    shown = json.loads(dvc("exp", "show", "--json"))
+    states = [exp["executor"]["state"] for rev in shown for exp in rev.get("experiments") or []]
+    assert states == ["success", "success"]
+    client = MlflowClient(f"sqlite:///{repo_copy / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("wordlab").experiment_id])
+    assert sorted(r.data.params["corpus.name"] for r in runs) == ["ptb", "wikitext2"]
+    assert all(r.data.tags.get("dvc.experiment") for r in runs)
