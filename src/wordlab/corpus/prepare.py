@@ -35,7 +35,7 @@ from wordlab.io import atomic_directory
 log = logging.getLogger(__name__)
 
 _FLUSH_EVERY = 1 << 22  # provisional ids buffered before they go to disk (16 MB)
-_REMAP_CHUNK = 1 << 24
+_REMAP_CHUNK = 1 << 22  # token ids remapped per block (16 MB of int32)
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,19 @@ def _tokenise_split(
     return _RawSplit(ids_path, np.frombuffer(lengths, dtype=np.int64).copy(), n_tokens)
 
 
-def _raw_ids(raw: _RawSplit) -> np.ndarray:
-    if raw.n_tokens == 0:
-        return np.zeros(0, dtype=np.int32)
-    return np.memmap(raw.ids_path, dtype=np.int32, mode="r", shape=(raw.n_tokens,))
+def _raw_chunks(raw: _RawSplit) -> Iterator[tuple[int, np.ndarray]]:
+    """(start, ids) blocks of a split's provisional ids, read from disk a block at a time."""
+    itemsize = np.dtype(np.int32).itemsize
+    for start in range(0, raw.n_tokens, _REMAP_CHUNK):
+        count = min(_REMAP_CHUNK, raw.n_tokens - start)
+        yield start, np.fromfile(raw.ids_path, dtype=np.int32, count=count, offset=start * itemsize)
+
+
+def _count(raw: _RawSplit, n_types: int) -> np.ndarray:
+    counts = np.zeros(n_types, dtype=np.int64)
+    for _, ids in _raw_chunks(raw):
+        counts += np.bincount(ids, minlength=n_types)
+    return counts
 
 
 def build_vocabulary(words: list[str], counts: np.ndarray, spec: VocabSpec) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -154,29 +163,31 @@ def build_vocabulary(words: list[str], counts: np.ndarray, spec: VocabSpec) -> t
     return [e[0] for e in entries], np.asarray([e[1] for e in entries], dtype=np.int64), mapping
 
 
-def _write_split(raw: _RawSplit, mapping: np.ndarray, out_dir: Path, name: str) -> int:
-    """Remap provisional ids to final ids; drop OOV tokens (mapped to -1); rebuild line offsets."""
-    ids = _raw_ids(raw)
+def _write_split(raw: _RawSplit, mapping: np.ndarray, split_counts: np.ndarray, out_dir: Path, name: str) -> int:
+    """Remap provisional ids to final ids, dropping OOV tokens (mapped to -1), and rebuild the line offsets.
+
+    The ``.npy`` file is streamed (header, then one block at a time) rather than memory-mapped, so memory stays
+    constant whatever the corpus size.
+    """
     offsets = np.zeros(len(raw.line_lengths) + 1, dtype=OFFSET_DTYPE)
     np.cumsum(raw.line_lengths, out=offsets[1:])
-    split_counts = np.bincount(ids, minlength=len(mapping)) if len(ids) else np.zeros(len(mapping), np.int64)
     written = int(split_counts[mapping >= 0].sum())
-    out = np.lib.format.open_memmap(tokens_file(out_dir, name), mode="w+", dtype=TOKEN_DTYPE, shape=(written,))
     new_offsets = np.empty_like(offsets)
+    new_offsets[offsets >= raw.n_tokens] = written
     position = 0
-    for start in range(0, max(len(ids), 1), _REMAP_CHUNK):
-        chunk = mapping[ids[start : start + _REMAP_CHUNK]]
-        keep = chunk >= 0
-        kept_before = np.concatenate([[0], np.cumsum(keep)])
-        inside = (offsets >= start) & (offsets < start + _REMAP_CHUNK)
-        new_offsets[inside] = position + kept_before[offsets[inside] - start]
-        out[position : position + int(keep.sum())] = chunk[keep]
-        position += int(keep.sum())
-    new_offsets[offsets >= len(ids)] = position
-    out.flush()
-    del out
-    np.save(lines_file(out_dir, name), new_offsets)
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(TOKEN_DTYPE)), "fortran_order": False}
+    with open(tokens_file(out_dir, name), "wb") as sink:
+        np.lib.format.write_array_header_1_0(sink, {**header, "shape": (written,)})
+        for start, ids in _raw_chunks(raw):
+            chunk = mapping[ids]
+            keep = chunk >= 0
+            kept_before = np.concatenate([[0], np.cumsum(keep)])
+            inside = (offsets >= start) & (offsets < start + len(ids))
+            new_offsets[inside] = position + kept_before[offsets[inside] - start]
+            chunk[keep].astype(TOKEN_DTYPE).tofile(sink)
+            position += int(kept_before[-1])
     assert position == written
+    np.save(lines_file(out_dir, name), new_offsets)
     return written
 
 
@@ -198,9 +209,8 @@ def prepare_corpus(
             name: _tokenise_split(path, tokenizer, types, scratch, max_lines, name) for name, path in sources.items()
         }
         words = list(types)
-        vocab_split = next(iter(sources))
-        train_ids = _raw_ids(raws[vocab_split])
-        counts = np.bincount(train_ids, minlength=len(words)) if len(train_ids) else np.zeros(len(words), np.int64)
+        split_counts = {name: _count(raw, len(words)) for name, raw in raws.items()}
+        counts = split_counts[next(iter(sources))]
         vocab_words, vocab_counts, mapping = build_vocabulary(words, counts, vocab)
         in_vocab_type = np.zeros(len(words), dtype=bool)
         vocab_set = set(vocab_words)
@@ -208,19 +218,16 @@ def prepare_corpus(
         write_vocab(staging / VOCAB_FILE, vocab_words, vocab_counts)
         stats: dict[str, SplitStats] = {}
         for name, raw in raws.items():
-            ids = _raw_ids(raw)
-            split_counts = np.bincount(ids, minlength=len(words)) if len(ids) else np.zeros(len(words), np.int64)
-            in_vocab = int(split_counts[in_vocab_type].sum())
-            written = _write_split(raw, mapping, staging, name)
+            in_vocab = int(split_counts[name][in_vocab_type].sum())
+            written = _write_split(raw, mapping, split_counts[name], staging, name)
             stats[name] = SplitStats(
                 lines=len(raw.line_lengths),
                 tokens=raw.n_tokens,
-                types=int((split_counts > 0).sum()),
+                types=int((split_counts[name] > 0).sum()),
                 in_vocab=in_vocab,
                 coverage=in_vocab / raw.n_tokens if raw.n_tokens else 0.0,
                 written=written,
             )
-            del ids
         for raw in raws.values():
             raw.ids_path.unlink()
         scratch.rmdir()
