@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from gensim.models import KeyedVectors
 from mlflow import MlflowClient
 
 from wordlab.corpus.prepared import PreparedCorpus
@@ -33,11 +34,17 @@ def _edit_params(repo: Path, dotted: str, value: object) -> None:
 def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(repo_copy: Path) -> None:
     first = dvc("repro")
     assert "Running stage 'prepare_corpus'" in first
+    for method in ("skipgram", "cbow"):
+        assert f"Running stage 'train_embeddings@{method}'" in first
+        trained = json.loads((repo_copy / "metrics" / "embeddings" / f"{method}.json").read_text())
+        vectors = KeyedVectors.load_word2vec_format(repo_copy / "models" / "embeddings" / method / "vectors.bin", binary=True)
+        assert len(vectors) == trained["vocab_size"] > 1000
     stats = json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())
     corpus = PreparedCorpus.load(repo_copy / "data" / "prepared")
     assert stats["vocab_size"] == corpus.vocab_size
     assert stats["splits"]["train"]["lines"] == 2000  # the smoke configuration's max_lines
     outputs = {p: p.stat().st_mtime_ns for p in (repo_copy / "data" / "prepared").iterdir()}
+    outputs.update({p: p.stat().st_mtime_ns for p in (repo_copy / "models").rglob("*.npy")})
 
     second = dvc("repro")
     assert "Running stage" not in second and "Data and pipelines are up to date" in second
@@ -46,8 +53,13 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(r
     _edit_params(repo_copy, "trainer.max_epochs", 3)  # prepare_corpus does not read trainer.*
     assert "Running stage" not in dvc("repro")
 
+    _edit_params(repo_copy, "embedding.cbow.epochs", 1)  # only the CBOW training reads it
+    rerun = dvc("repro")
+    assert "Running stage 'train_embeddings@cbow'" in rerun
+    assert "Running stage 'train_embeddings@skipgram'" not in rerun and "Running stage 'prepare_corpus'" not in rerun
+
     _edit_params(repo_copy, "corpus.max_lines", 500)
-    assert "Running stage 'prepare_corpus'" in dvc("repro")
+    assert "Running stage 'prepare_corpus'" in dvc("repro", "prepare_corpus")
     assert json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())["splits"]["train"]["lines"] == 500
 
     metrics = json.loads(dvc("metrics", "show", "--json"))
@@ -55,7 +67,9 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(r
 
     client = MlflowClient(f"sqlite:///{repo_copy / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("wordlab")
-    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+    runs = client.search_runs(
+        [experiment.experiment_id], "tags.`dvc.stage` = 'prepare_corpus'", order_by=["attributes.start_time ASC"]
+    )
     assert len(runs) == 2  # one per execution, none for the skipped repros
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     for run, max_lines in zip(runs, (2000, 500), strict=True):

@@ -17,6 +17,9 @@ import yaml
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from wordlab.embeddings.schema import EMBEDDING_SCHEMAS
+from wordlab.evaluation.schema import EvaluationConfig
+
 
 class NumberMode(Enum):
     keep = "keep"  # numbers stay as written
@@ -106,6 +109,9 @@ class WordlabConfig:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    # One entry per embedding method to train (see wordlab.embeddings.schema); each checked by its `model`.
+    embedding: dict[str, Any] = field(default_factory=dict)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
 
 class ConfigError(ValueError):
@@ -115,11 +121,17 @@ class ConfigError(ValueError):
 def validate(raw: dict[str, Any] | DictConfig, source: str = "<config>", text: str | None = None) -> DictConfig:
     """Merge ``raw`` into the schema; on any mismatch raise :class:`ConfigError` naming source, line and key."""
     schema = OmegaConf.structured(WordlabConfig)
+    prefix = ""
     try:
         merged = OmegaConf.merge(schema, raw)
+        for name in list(merged.embedding):
+            prefix = f"embedding.{name}."
+            merged.embedding[name] = _validate_entry(merged.embedding[name], EMBEDDING_SCHEMAS, "model")
+        prefix = ""
         OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as error:
         key = getattr(error, "full_key", None) or ""
+        key = f"{prefix}{key}" if prefix and not key.startswith(prefix) else key
         where = source
         line = _line_of_key(text, key) if text is not None and key else None
         if line is not None:
@@ -128,6 +140,20 @@ def validate(raw: dict[str, Any] | DictConfig, source: str = "<config>", text: s
         raise ConfigError(f"{where}: invalid configuration at {key or '<root>'!r}: {message}") from error
     assert isinstance(merged, DictConfig)
     return merged
+
+
+def _validate_entry(node: Any, schemas: dict[str, type], selector: str) -> DictConfig:
+    """Merge one entry of a multi-select group into the schema named by its ``selector`` key."""
+    from omegaconf.errors import ValidationError
+
+    kind = node.get(selector) if isinstance(node, DictConfig) else None
+    if kind not in schemas:
+        error = ValidationError(f"{selector} must be one of {sorted(schemas)}, not {kind!r}")
+        error.full_key = selector
+        raise error
+    entry = OmegaConf.merge(OmegaConf.structured(schemas[kind]), node)
+    assert isinstance(entry, DictConfig)
+    return entry
 
 
 def load(path: str | Path) -> DictConfig:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from omegaconf import DictConfig
 
 from wordlab import config as config_module
 from wordlab.data.locate import DataLocator
+from wordlab.data.registry import DATASETS
 from wordlab.tracking import StageRun, flatten, resolve_tracking_uri, stage_run
 
 log = logging.getLogger("wordlab.stage")
@@ -94,6 +97,23 @@ class StageContext:
         if self.run is not None:
             self.run.log_artifact(path, artifact_path)
 
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        if self.run is not None:
+            self.run.set_tags(tags)
+
+    def dataset_file(self, name_or_path: str) -> Path:
+        """A one-file registry dataset by name (located and verified), or else a path from the project root."""
+        if name_or_path in DATASETS:
+            files = self.locator.paths(name_or_path)
+            if len(files) != 1:
+                raise ValueError(f"dataset {name_or_path!r} has {len(files)} files; name one of them by path")
+            return next(iter(files.values()))
+        path = Path(name_or_path)
+        path = path if path.is_absolute() else self.root / path
+        if not path.is_file():
+            raise FileNotFoundError(f"{name_or_path!r} is neither a registry dataset nor a file ({path})")
+        return path
+
 
 def _is_number(text: str) -> bool:
     try:
@@ -126,6 +146,13 @@ def run_stage(stage: str, params_path: str | Path) -> Iterator[StageContext]:
         return
     uri = resolve_tracking_uri(cfg.tracking.uri, root)
     run_name = f"{stage}:{cfg.name}"
+    started = time.perf_counter()
     with stage_run(uri, cfg.tracking.experiment, run_name, plain, provenance_tags(stage, cfg)) as run:
         log.info("MLflow run %s in %s", run.run_id, uri)
-        yield StageContext(cfg, plain, root, locator, run)
+        context = StageContext(cfg, plain, root, locator, run)
+        yield context
+        # Cost of the stage, for MLflow only: timings are not reproducible, so they stay out of DVC metrics.
+        seconds = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        context.log_metrics({"stage_seconds": seconds, "peak_rss_mb": peak_mb})
+        log.info("%s finished in %.1f s, peak memory %.0f MB", stage, seconds, peak_mb)

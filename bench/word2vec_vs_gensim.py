@@ -1,0 +1,179 @@
+"""wordlab's word2vec against gensim's on the same prepared tokens: throughput and quality, one JSON line per model.
+
+    .venv/bin/python bench/word2vec_vs_gensim.py PREPARED_DIR [--models skipgram,cbow] [--epochs 5] [--threads 2]
+
+Both train on exactly the same token sequence (the prepared corpus's ids, given to gensim as their words, lines
+as sentences, cut at 10,000 tokens as gensim's LineSentence does) with the same vocabulary and counts (gensim's
+``build_vocab_from_freq``) and the same hyper-parameters. Throughput is raw corpus words (tokens x epochs, what
+gensim's ``train`` returns second) per wall-clock second of training, vocabulary and table building excluded for
+both. The two run back to back in one process (order alternating over ``--repeats``) because the machine is
+shared and absolute speeds drift; compare the ratio, not the absolute numbers.
+
+Quality: Google analogies (``restrict_vocab`` most frequent words, gensim's evaluator) and the Spearman
+correlation on WordSim-353, both scored by gensim on each model's input vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wordlab.corpus.prepared import PreparedCorpus
+from wordlab.embeddings.word2vec import Word2VecConfig, Word2VecState, train, train_chunk
+
+MAX_SENTENCE = 10_000
+
+
+def _sentences(words: list[str], tokens: np.ndarray, offsets: np.ndarray) -> list[list[str]]:
+    vocab = np.array(words, dtype=object)
+    out: list[list[str]] = []
+    for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
+        for piece in range(start, end, MAX_SENTENCE):
+            out.append(vocab[tokens[piece : min(piece + MAX_SENTENCE, end)]].tolist())
+    return out
+
+
+def _write_corpus_file(path: Path, sentences: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for sentence in sentences:
+            handle.write(" ".join(sentence) + "\n")
+
+
+def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> dict[str, float]:
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vectors.shape[1])
+    kv.add_vectors(words, vectors)
+    analogy, _ = kv.evaluate_word_analogies(str(args.analogy), restrict_vocab=args.restrict_vocab)
+    _pearson, spearman, _oov = kv.evaluate_word_pairs(str(args.wordsim))
+    return {"analogy": round(float(analogy), 4), "wordsim353": round(float(spearman[0]), 4)}
+
+
+def run_wordlab(model: str, alpha: float, corpus: PreparedCorpus, tokens, offsets, args) -> tuple[float, Any]:
+    config = Word2VecConfig(
+        dim=args.dim, window=args.window, architecture=model, loss="negative", negative=args.negative,
+        sample=args.sample, alpha=alpha, epochs=args.epochs, threads=args.threads, seed=args.seed,
+        compute_loss=args.compute_loss,
+    )  # fmt: skip
+    state = Word2VecState.create(corpus.counts, config)
+    train_chunk(Word2VecState.create(corpus.counts, config), tokens, offsets, 0, 1, alpha, alpha, 0)  # load the jit
+    began = time.perf_counter()
+    train(state, tokens, offsets, chunk_words=args.chunk_words)
+    return time.perf_counter() - began, state.V
+
+
+def run_gensim(model: str, alpha: float, corpus: PreparedCorpus, sentences, corpus_file, args) -> tuple[float, Any]:
+    from gensim.models import Word2Vec
+
+    gensim_model = Word2Vec(
+        vector_size=args.dim, window=args.window, sg=int(model == "skipgram"), hs=0, negative=args.negative,
+        sample=args.sample, alpha=alpha, min_alpha=alpha * 1e-4, workers=args.threads, seed=args.seed,
+        min_count=1, cbow_mean=1,
+    )  # fmt: skip
+    total_words = int(corpus.counts.sum())
+    if corpus_file is not None:
+        gensim_model.build_vocab(corpus_file=str(corpus_file))
+        began = time.perf_counter()
+        trained = gensim_model.train(
+            corpus_file=str(corpus_file), epochs=args.epochs, total_examples=gensim_model.corpus_count,
+            total_words=gensim_model.corpus_total_words,
+        )  # fmt: skip
+    else:
+        gensim_model.build_vocab_from_freq(dict(zip(corpus.words, corpus.counts.tolist(), strict=True)))
+        began = time.perf_counter()
+        trained = gensim_model.train(
+            sentences, epochs=args.epochs, total_examples=len(sentences), total_words=total_words
+        )
+    seconds = time.perf_counter() - began
+    words = list(gensim_model.wv.index_to_key)
+    return seconds, (words, gensim_model.wv.vectors, trained)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", type=Path, help="prepared-corpus directory (vocab.tsv, train.npy, ...)")
+    parser.add_argument("--models", default="skipgram,cbow")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--sample", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--wordlab-alpha", type=str, default="", help="model=alpha,... (default: wordlab's)")
+    parser.add_argument("--gensim-alpha", type=str, default="", help="model=alpha,... (default: gensim's 0.025)")
+    parser.add_argument("--chunk-words", type=int, default=1_000_000)
+    parser.add_argument("--compute-loss", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--gensim-input", choices=["iterable", "file"], default="iterable")
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs of each (scores from the first)")
+    parser.add_argument("--skip", choices=["", "gensim", "wordlab"], default="")
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
+    parser.add_argument("--wordsim", type=Path, default=data / "similarity" / "wordsim353.tsv")
+    parser.add_argument("--restrict-vocab", type=int, default=30_000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    corpus = PreparedCorpus.load(args.corpus)
+    tokens = np.ascontiguousarray(corpus.tokens(), dtype=np.int32)
+    offsets = np.ascontiguousarray(corpus.line_offsets(), dtype=np.int64)
+    raw_words = int(offsets[-1] - offsets[0]) * args.epochs
+    sentences = _sentences(corpus.words, tokens, offsets) if args.skip != "gensim" else []
+    corpus_file = None
+    if args.gensim_input == "file" and args.skip != "gensim":
+        corpus_file = Path("/tmp") / f"wordlab_bench_{args.corpus.name}.txt"
+        _write_corpus_file(corpus_file, sentences)
+    wordlab_alpha = dict(_pairs(args.wordlab_alpha))
+    gensim_alpha = dict(_pairs(args.gensim_alpha))
+
+    for model in args.models.split(","):
+        ours_alpha = wordlab_alpha.get(model, Word2VecConfig(architecture=model).learning_rate)
+        theirs_alpha = gensim_alpha.get(model, 0.025)
+        times: dict[str, list[float]] = {"wordlab": [], "gensim": []}
+        scores: dict[str, dict[str, float]] = {}
+        for repeat in range(args.repeats):
+            order = ["gensim", "wordlab"] if repeat % 2 == 0 else ["wordlab", "gensim"]
+            for who in order:
+                if who == args.skip:
+                    continue
+                if who == "wordlab":
+                    seconds, V = run_wordlab(model, ours_alpha, corpus, tokens, offsets, args)
+                    if who not in scores:
+                        scores[who] = _scores(corpus.words, V, args)
+                else:
+                    seconds, (words, vectors, _) = run_gensim(model, theirs_alpha, corpus, sentences, corpus_file, args)
+                    if who not in scores:
+                        scores[who] = _scores(words, vectors, args)
+                times[who].append(seconds)
+                print(f"# {model} {who} run {repeat}: {raw_words / seconds:,.0f} words/s", file=sys.stderr, flush=True)
+        speed = {who: raw_words / min(t) for who, t in times.items() if t}
+        line: dict[str, Any] = {
+            "model": model,
+            "epochs": args.epochs,
+            "threads": args.threads,
+            "raw_words": raw_words,
+            "alpha": {"wordlab": ours_alpha, "gensim": theirs_alpha},
+            "wordlab_words_per_sec": round(speed["wordlab"]) if "wordlab" in speed else None,
+            "gensim_words_per_sec": round(speed["gensim"]) if "gensim" in speed else None,
+            "ratio": round(speed["wordlab"] / speed["gensim"], 3) if len(speed) == 2 else None,
+            "all_words_per_sec": {who: [round(raw_words / s) for s in t] for who, t in times.items()},
+        }
+        for who, values in scores.items():
+            for name, value in values.items():
+                line[f"{who}_{name}"] = value
+        print(json.dumps(line), flush=True)
+
+
+def _pairs(spec: str) -> list[tuple[str, float]]:
+    return [(key, float(value)) for key, value in (item.split("=") for item in spec.split(",") if item)]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""DVC stage ``train_embeddings@<method>``: the prepared corpus -> word vectors of one configured method."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from wordlab.embeddings.training import train_method
+from wordlab.stage import argument_parser, run_stage
+
+log = logging.getLogger("wordlab.train_embeddings")
+
+
+def main() -> None:
+    parser = argument_parser(__doc__ or "")
+    parser.add_argument("--method", required=True, help="an entry of the `embedding` config (e.g. skipgram)")
+    parser.add_argument("--corpus", type=Path, default=Path("data/prepared"))
+    parser.add_argument("--out", type=Path, required=True, help="directory for the vectors")
+    parser.add_argument("--metrics", type=Path, required=True)
+    parser.add_argument("--curves", type=Path, required=True, help="directory for the learning-curve TSVs")
+    parser.add_argument("--checkpoints", type=Path, default=Path("checkpoints"))
+    args = parser.parse_args()
+    with run_stage(f"train_embeddings@{args.method}", args.params) as stage:
+        if args.method not in stage.cfg.embedding:
+            raise SystemExit(f"error: no embedding method {args.method!r} in {args.params}")
+        metrics = train_method(
+            method=args.method,
+            cfg=stage.cfg,
+            corpus_dir=args.corpus,
+            out_dir=args.out,
+            metrics_path=args.metrics,
+            curves_dir=args.curves,
+            checkpoint_dir=args.checkpoints / "embeddings" / args.method,
+            run=stage.run,
+        )
+        stage.log_metrics(metrics)
+        for path in (args.metrics, args.out / "vectors.txt"):
+            stage.log_artifact(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+"""The fused word2vec training loop, compiled with numba.
+
+One call trains a contiguous range of lines of a prepared corpus in place (Hogwild: several threads may run it
+at once on the same V and U without locks, as word2vec.c and gensim do; collisions are rare and harmless for
+sparse updates). It releases the GIL, so a Python thread per core gives real parallelism.
+
+Everything that happens per token is in here, so that nothing crosses the Python boundary per word:
+subsampling, the reduced window, noise draws, the dot products and the updates. The loops over the vector
+dimension are plain ``for k in range(dim)`` loops that LLVM turns into fused SIMD code under ``fastmath``; for
+dim 100 that beats a BLAS call, whose overhead is larger than the arithmetic.
+
+Update semantics for one centre position (the maths is in :mod:`.reference`):
+
+- skip-gram: every context word in the (reduced) window is predicted from the centre word's v_c. The gradient
+  for v_c is accumulated over the whole window and applied once at the end, and each output row is updated as
+  soon as its prediction is scored, as in word2vec.c. When no output row occurs twice in the window this is
+  exactly one SGD step on J = sum_j F(o_j, v_c).
+- CBOW: v_avg is the mean of the context vectors and each context vector receives ``dJ/dv_avg / n`` (the true
+  gradient; word2vec.c and gensim add the unscaled ``dJ/dv_avg`` to every context vector).
+
+Memory, not arithmetic, bounds the speed: each prediction reads a random row of U, far larger than the caches.
+A position's predictions are therefore drawn first, and the rows of the next group are prefetched while the
+current group is computed (see :mod:`.prefetch`).
+
+Learning rate: linear from ``alpha_start`` to ``alpha_end`` across the raw tokens of the call, refreshed at
+every sentence. Sigmoid: exact, with the score clamped to +-20 (sigma is then 1 or 0 in float32 anyway).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from wordlab.embeddings.word2vec.prefetch import prefetch_row
+
+LOSS_NEGATIVE = 0
+LOSS_HIERARCHICAL = 1
+LOSS_SOFTMAX = 2
+
+OUT_LOSS = 0  # output slots of train_lines' ``out`` array
+OUT_WORDS = 1  # words kept after subsampling (the centre positions trained)
+OUT_EXAMPLES = 2  # predictions made: (centre, context) pairs for skip-gram, centre words for CBOW
+OUT_SIZE = 3
+
+_MUL = np.uint64(25214903917)
+_ADD = np.uint64(11)
+_MASK48 = np.uint64((1 << 48) - 1)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT16 = np.uint64(16)
+_SHIFT32 = np.uint64(32)
+_MAX_SCORE = 20.0
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _predict(l1, neu1e, U, t, positive, alpha, one, clamp, compute_loss):
+    """Score output row t against l1, add its gradient for l1 into neu1e, update row t; returns the loss."""
+    dim = l1.shape[0]
+    f = l1[0] * U[t, 0]
+    for k in range(1, dim):
+        f += l1[k] * U[t, k]
+    if f > clamp:
+        f = clamp
+    elif f < -clamp:
+        f = -clamp
+    e = math.exp(-f)
+    sig = one / (one + e)
+    g = (one - sig) * alpha if positive else -sig * alpha
+    for k in range(dim):
+        neu1e[k] += g * U[t, k]
+        U[t, k] += g * l1[k]
+    if compute_loss:
+        loss = math.log(one + e)  # -log sigma(f)
+        if not positive:
+            loss += f  # -log sigma(-f) = -log sigma(f) + f
+        return np.float64(loss)
+    return 0.0
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _predict_softmax(l1, neu1e, U, target, alpha, scores, compute_loss):
+    """Full softmax over every output row: all scores first (they share the normaliser), then the updates."""
+    dim = l1.shape[0]
+    n_rows = U.shape[0]
+    top = -np.inf
+    for w in range(n_rows):
+        f = l1[0] * U[w, 0]
+        for k in range(1, dim):
+            f += l1[k] * U[w, k]
+        scores[w] = f
+        top = max(top, np.float64(f))
+    total = 0.0
+    for w in range(n_rows):
+        total += math.exp(np.float64(scores[w]) - top)
+    log_norm = top + math.log(total)
+    loss = log_norm - np.float64(scores[target])
+    for w in range(n_rows):
+        p = math.exp(np.float64(scores[w]) - log_norm)
+        gd = -p * alpha
+        if w == target:
+            gd += alpha
+        scores[w] = gd  # the score is no longer needed: reuse its slot to get g in the vectors' dtype
+        g = scores[w]
+        for k in range(dim):
+            neu1e[k] += g * U[w, k]
+            U[w, k] += g * l1[k]
+    return loss if compute_loss else 0.0
+
+
+# What the kernel reads per prediction (noise alias table, Huffman paths) and its per-call work buffers.
+Tables = namedtuple("Tables", ["loss_kind", "negative", "noise", "points", "codes", "lengths"])
+Scratch = namedtuple("Scratch", ["l1", "neu1e", "scores", "targets", "positive", "group", "typed"])
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _draw_targets(word, tables, targets, positive, n, state):
+    """Append the predictions that train ``word`` to targets/positive from slot n; returns (new n, RNG state).
+
+    Negative sampling: the word itself, then ``negative`` noise words (a draw equal to the word is skipped, as
+    in word2vec.c). Hierarchical softmax: the Huffman nodes on the word's path.
+    """
+    if tables.loss_kind == LOSS_NEGATIVE:
+        targets[n] = word
+        positive[n] = True
+        n += 1
+        noise = tables.noise
+        n_noise = np.uint64(noise.shape[0])
+        for _ in range(tables.negative):
+            state = (state * _MUL + _ADD) & _MASK48
+            column = np.int64((((state >> _SHIFT16) & _MASK32) * n_noise) >> _SHIFT32)
+            state = (state * _MUL + _ADD) & _MASK48
+            keep = ((state >> _SHIFT16) & _MASK32) < np.uint64(noise[column, 0])
+            t = column if keep else np.int64(noise[column, 1])
+            if t != word:
+                targets[n] = t
+                positive[n] = False
+                n += 1
+    else:
+        for d in range(tables.lengths[word]):
+            targets[n] = tables.points[word, d]
+            positive[n] = tables.codes[word, d] == 0
+            n += 1
+    return n, state
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _predict_group(U, scratch, start, end, alpha, compute_loss):
+    loss = 0.0
+    one, clamp = scratch.typed[0], scratch.typed[1]
+    for n in range(start, end):
+        loss += _predict(
+            scratch.l1, scratch.neu1e, U, scratch.targets[n], scratch.positive[n], alpha, one, clamp, compute_loss
+        )
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _prefetch_group(U, targets, start, end):
+    for n in range(start, end):
+        prefetch_row(U, targets[n])
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _skipgram_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss):
+    """Predict every context word of centre i from v_c; v_c takes the window's summed gradient at the end.
+
+    Returns (loss, predictions, RNG state)."""
+    l1, neu1e, targets, group = scratch.l1, scratch.neu1e, scratch.targets, scratch.group
+    centre = sentence[i]
+    for k in range(l1.shape[0]):
+        l1[k] = V[centre, k]
+        neu1e[k] = 0
+    loss = 0.0
+    n_groups = 0
+    if tables.loss_kind == LOSS_SOFTMAX:
+        for j in range(lo, hi):
+            if j != i:
+                loss += _predict_softmax(l1, neu1e, U, sentence[j], alpha, scratch.scores, compute_loss)
+                n_groups += 1
+    else:
+        n_targets = 0
+        for j in range(lo, hi):
+            if j != i:
+                group[n_groups] = n_targets
+                n_groups += 1
+                n_targets, state = _draw_targets(sentence[j], tables, targets, scratch.positive, n_targets, state)
+        group[n_groups] = n_targets
+        if n_groups > 0:
+            _prefetch_group(U, targets, group[0], group[1])
+        for g in range(n_groups):
+            if g + 1 < n_groups:
+                _prefetch_group(U, targets, group[g + 1], group[g + 2])
+            loss += _predict_group(U, scratch, group[g], group[g + 1], alpha, compute_loss)
+    for k in range(l1.shape[0]):
+        V[centre, k] += neu1e[k]
+    return loss, n_groups, state
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _cbow_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss):
+    """Predict centre i from the mean of its context vectors; each context vector takes 1/n of the gradient.
+
+    Returns (loss, predictions, RNG state)."""
+    l1, neu1e, typed = scratch.l1, scratch.neu1e, scratch.typed
+    dim = l1.shape[0]
+    n_context = hi - lo - 1
+    if n_context == 0:
+        return 0.0, 0, state
+    centre = sentence[i]
+    n_targets = 0
+    if tables.loss_kind != LOSS_SOFTMAX:
+        n_targets, state = _draw_targets(centre, tables, scratch.targets, scratch.positive, 0, state)
+        _prefetch_group(U, scratch.targets, 0, n_targets)  # in flight while the context vectors are summed
+    for k in range(dim):
+        l1[k] = 0
+        neu1e[k] = 0
+    for j in range(lo, hi):
+        if j != i:
+            c = sentence[j]
+            for k in range(dim):
+                l1[k] += V[c, k]
+    typed[3] = n_context
+    inv = typed[0] / typed[3]
+    for k in range(dim):
+        l1[k] *= inv
+    if tables.loss_kind == LOSS_SOFTMAX:
+        loss = _predict_softmax(l1, neu1e, U, centre, alpha, scratch.scores, compute_loss)
+    else:
+        loss = _predict_group(U, scratch, 0, n_targets, alpha, compute_loss)
+    for k in range(dim):
+        neu1e[k] *= inv
+    for j in range(lo, hi):
+        if j != i:
+            c = sentence[j]
+            for k in range(dim):
+                V[c, k] += neu1e[k]
+    return loss, 1, state
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _subsample(tokens, start, end, sample_thresholds, sentence, state):
+    """Copy the tokens that survive subsampling into ``sentence``; returns (their number, RNG state)."""
+    n = 0
+    for p in range(start, end):
+        w = tokens[p]
+        threshold = sample_thresholds[w]
+        if threshold <= _MASK32:  # words that are always kept cost no draw
+            state = (state * _MUL + _ADD) & _MASK48
+            if ((state >> _SHIFT16) & _MASK32) >= threshold:
+                continue
+        sentence[n] = w
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def train_lines(
+    V,
+    U,
+    tokens,
+    offsets,
+    line_start,
+    line_end,
+    skipgram,
+    loss_kind,
+    window,
+    negative,
+    sample_thresholds,
+    noise,
+    points,
+    codes,
+    lengths,
+    max_sentence_len,
+    alpha_start,
+    alpha_end,
+    seed,
+    compute_loss,
+    out,
+):
+    """Train on lines [line_start, line_end) of ``tokens``/``offsets`` in place; tallies go to ``out``.
+
+    Lines longer than ``max_sentence_len`` tokens are cut into pieces of that many raw tokens (as gensim's
+    LineSentence does), and the window never crosses a piece or a line. Per position the reduced window is
+    drawn first (``b = r % window``), then the position's noise words.
+    """
+    dim = V.shape[1]
+    per_word = max(negative + 1, points.shape[1])
+    scratch = Scratch(
+        np.empty(dim, V.dtype),
+        np.empty(dim, V.dtype),
+        np.empty(U.shape[0] if loss_kind == LOSS_SOFTMAX else 1, V.dtype),
+        np.empty(2 * window * per_word, np.int64),
+        np.empty(2 * window * per_word, np.bool_),
+        np.empty(2 * window + 1, np.int64),
+        np.empty(4, V.dtype),  # constants in the vectors' dtype: 1, the score clamp, alpha, 1/n for CBOW
+    )
+    scratch.typed[0] = 1.0
+    scratch.typed[1] = _MAX_SCORE
+    tables = Tables(loss_kind, negative, noise, points, codes, lengths)
+    sentence = np.empty(max_sentence_len, np.int64)
+    state = np.uint64(seed) & _MASK48
+    uwindow = np.uint64(window)
+    first = offsets[line_start]
+    span = max(offsets[line_end] - first, 1)
+    loss = 0.0
+    n_words = 0
+    n_examples = 0
+    for line in range(line_start, line_end):
+        for piece in range(offsets[line], offsets[line + 1], max_sentence_len):
+            scratch.typed[2] = alpha_start + (alpha_end - alpha_start) * ((piece - first) / span)
+            alpha = scratch.typed[2]
+            piece_end = min(piece + max_sentence_len, offsets[line + 1])
+            n, state = _subsample(tokens, piece, piece_end, sample_thresholds, sentence, state)
+            n_words += n
+            for i in range(n):
+                state = (state * _MUL + _ADD) & _MASK48
+                b = np.int64(((state >> _SHIFT16) & _MASK32) % uwindow)
+                lo = max(0, i - window + b)
+                hi = min(n, i + window + 1 - b)
+                if skipgram:
+                    if i + 1 < n:
+                        prefetch_row(V, sentence[i + 1])  # the next centre's input vector
+                    part, made, state = _skipgram_position(
+                        V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
+                    )
+                else:
+                    if i + window + 1 < n:
+                        prefetch_row(V, sentence[i + window + 1])  # the context word the window reaches next
+                    part, made, state = _cbow_position(
+                        V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
+                    )
+                loss += part
+                n_examples += made
+    out[OUT_LOSS] += loss
+    out[OUT_WORDS] += n_words
+    out[OUT_EXAMPLES] += n_examples

@@ -1,0 +1,95 @@
+"""From a validated ``ner.<name>`` entry to the vocabulary, the initial word table and the tagger to train."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from wordlab.evaluation.ner.embedding import TokenEmbedding
+from wordlab.evaluation.ner.heads import CrfHead, SoftmaxHead
+from wordlab.evaluation.ner.module import NerTagger
+from wordlab.evaluation.ner.networks import BiLstmTagger, WindowTagger
+from wordlab.evaluation.ner.vocab import (
+    WordVocabulary,
+    initial_table,
+    load_vectors,
+    vocabulary_from_tokens,
+    vocabulary_from_vectors,
+)
+
+
+def build_table(
+    cfg: Any,
+    vectors_path: Path | None,
+    train_tokens: Iterable[str],
+    all_tokens: Iterable[str],
+) -> tuple[WordVocabulary, np.ndarray]:
+    """The vocabulary and initial table: from the vectors file when there is one, else from the training set."""
+    rng = np.random.default_rng(int(cfg.seed))
+    if vectors_path is None:
+        vocabulary = vocabulary_from_tokens(train_tokens, int(cfg.min_count), bool(cfg.normalise_digits))
+        return vocabulary, initial_table(vocabulary, None, dim=int(cfg.dim), random_init=True, rng=rng)
+    vectors = load_vectors(vectors_path)
+    vocabulary, rows = vocabulary_from_vectors(vectors.words, all_tokens, bool(cfg.normalise_digits))
+    if not vocabulary.words:
+        raise ValueError(f"{vectors_path}: no token of the CoNLL-2003 files has a vector in it (in any casing)")
+    pretrained = vectors.matrix[rows]
+    table = initial_table(vocabulary, pretrained, dim=vectors.dim, random_init=bool(cfg.random_init), rng=rng)
+    return vocabulary, table
+
+
+def build_tagger(cfg: Any, table: np.ndarray, tag_names: Sequence[str]) -> NerTagger:
+    generator = torch.Generator().manual_seed(int(cfg.seed))
+    embedding = TokenEmbedding(table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim))
+    if embedding.caps is not None:
+        with torch.no_grad():
+            embedding.caps.weight.normal_(0.0, float(table[1:].std()), generator=generator)
+            embedding.caps.weight[0] = 0.0  # the padding row stays zero
+    network: torch.nn.Module
+    if cfg.model == "window":
+        network = WindowTagger(
+            embedding,
+            len(tag_names),
+            half_window=int(cfg.half_window),
+            hidden=int(cfg.hidden),
+            activation=str(cfg.activation),
+            dropout=float(cfg.dropout),
+            generator=generator,
+        )
+        head: torch.nn.Module = SoftmaxHead(tag_names, constrained=bool(cfg.constrained_decoding))
+    elif cfg.model == "bilstm":
+        network = BiLstmTagger(
+            embedding,
+            len(tag_names),
+            hidden=int(cfg.hidden),
+            layers=int(cfg.layers),
+            dropout=float(cfg.dropout),
+            generator=generator,
+        )
+        head_type = CrfHead if cfg.crf else SoftmaxHead
+        head = head_type(tag_names, constrained=bool(cfg.constrained_decoding))
+    else:
+        raise ValueError(f"unknown ner model {cfg.model!r}")
+    return NerTagger(
+        network,
+        head,
+        tag_names,
+        optimizer=_plain(cfg.optimizer),
+        scheduler=_plain(cfg.scheduler),
+        weight_decay=float(cfg.weight_decay),
+    )
+
+
+def _plain(node: Any) -> dict[str, Any] | None:
+    if node is None:
+        return None
+    if isinstance(node, DictConfig):
+        container = OmegaConf.to_container(node, resolve=True)
+        assert isinstance(container, dict)
+        return container
+    return dict(node)

@@ -1,0 +1,51 @@
+"""Token features for the taggers: a word vector (frozen or fine-tuned) beside a small casing embedding.
+
+The word table is split in two tensors so that freezing is exact: the pretrained rows can sit in a parameter
+with ``requires_grad=False`` (no optimiser, weight decay or momentum can move them) while UNK and BOUNDARY,
+which have no pretrained value, are always trained. PAD is a constant zero row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from wordlab.evaluation.ner.casing import NUM_CASINGS, Casing
+from wordlab.evaluation.ner.vocab import NUM_SPECIALS, PAD
+
+
+class WordEmbedding(nn.Module):
+    """Rows of an initial table (specials first, see :mod:`wordlab.evaluation.ner.vocab`), ids -> vectors."""
+
+    def __init__(self, table: np.ndarray, *, freeze: bool) -> None:
+        super().__init__()
+        if table.ndim != 2 or table.shape[0] < NUM_SPECIALS:
+            raise ValueError(f"a word table needs {NUM_SPECIALS} special rows and a dimension, got {table.shape}")
+        values = torch.as_tensor(np.array(table, dtype=np.float32))
+        self.dim = int(values.shape[1])
+        self.special = nn.Parameter(values[PAD + 1 : NUM_SPECIALS].clone())
+        self.words = nn.Parameter(values[NUM_SPECIALS:].clone(), requires_grad=not freeze)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        is_word = ids >= NUM_SPECIALS
+        words = nn.functional.embedding((ids - NUM_SPECIALS).clamp(min=0), self.words)
+        padded_specials = torch.cat([self.special.new_zeros(1, self.dim), self.special])
+        specials = nn.functional.embedding(ids.clamp(max=NUM_SPECIALS - 1), padded_specials)
+        return torch.where(is_word.unsqueeze(-1), words, specials)
+
+
+class TokenEmbedding(nn.Module):
+    """``[word vector; casing vector]`` per token; ``dim`` is the width of the concatenation."""
+
+    def __init__(self, table: np.ndarray, *, freeze: bool, caps_dim: int) -> None:
+        super().__init__()
+        self.word = WordEmbedding(table, freeze=freeze)
+        self.caps = nn.Embedding(NUM_CASINGS, caps_dim, padding_idx=Casing.PAD) if caps_dim else None
+        self.dim = self.word.dim + caps_dim
+
+    def forward(self, word_ids: torch.Tensor, caps_ids: torch.Tensor) -> torch.Tensor:
+        vectors = self.word(word_ids)
+        if self.caps is None:
+            return vectors
+        return torch.cat([vectors, self.caps(caps_ids)], dim=-1)

@@ -1,0 +1,93 @@
+"""The LightningModule every NER tagger trains as: a network giving tag scores, and a head (loss + decoding).
+
+Validation logs ``val_loss`` (for the learning curves) and ``val_f1``, the entity-level F1 of the decoded dev
+sentences, which early stopping and best-epoch selection monitor: the loss can keep falling while the F1 no
+longer moves, and the F1 is what is reported.
+
+Weight decay spares biases (the toolkit's rule) and every embedding: a fine-tuned word row that no training
+token uses would otherwise only ever be decayed, and Adam would turn that tiny pull into full-size steps that
+erase the pretrained vectors of every word seen only at test time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+
+from wordlab.evaluation.ner.data import Batch
+from wordlab.evaluation.ner.scoring import entity_scores
+from wordlab.nn.init import is_bias
+from wordlab.nn.optim import build_optimizer, build_scheduler
+
+
+def exempt_from_decay(name: str, param: nn.Parameter) -> bool:
+    return is_bias(name) or name.startswith("network.embedding.")
+
+
+class NerTagger(pl.LightningModule):
+    def __init__(
+        self,
+        network: nn.Module,
+        head: nn.Module,
+        tag_names: Sequence[str],
+        *,
+        optimizer: Mapping[str, Any] | None = None,
+        scheduler: Mapping[str, Any] | None = None,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.network = network
+        self.head = head
+        self.tag_names = tuple(tag_names)
+        self.optimizer_cfg = dict(optimizer or {"_target_": "torch.optim.Adam", "lr": 1e-3})
+        self.scheduler_cfg = dict(scheduler) if scheduler else None
+        self.weight_decay = weight_decay
+        self._gold: list[list[str]] = []
+        self._predicted: list[list[str]] = []
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        return self.network(batch["word_ids"], batch["caps_ids"], batch["mask"])
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        return self.head.loss(self(batch), batch["tags"], batch["mask"])
+
+    def on_validation_epoch_start(self) -> None:
+        self._gold, self._predicted = [], []
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        scores = self(batch)
+        loss = self.head.loss(scores, batch["tags"], batch["mask"])
+        self.log("val_loss", loss, batch_size=int(batch["mask"].sum()))
+        self._gold += self.names(batch["tags"], batch["mask"])
+        self._predicted += self.names_of(self.head.decode(scores, batch["mask"]))
+
+    def on_validation_epoch_end(self) -> None:
+        if self._gold:
+            self.log("val_f1", entity_scores(self._gold, self._predicted)["f1"])
+
+    @torch.no_grad()
+    def predict_batch(self, batch: Batch) -> list[list[str]]:
+        """Decoded tag names of a batch's sentences, each as long as the sentence (call in eval mode)."""
+        return self.names_of(self.head.decode(self(batch), batch["mask"]))
+
+    def names(self, tags: torch.Tensor, mask: torch.Tensor) -> list[list[str]]:
+        lengths = mask.sum(dim=1).tolist()
+        return [self.names_of([row[:n]])[0] for row, n in zip(tags.tolist(), lengths, strict=True)]
+
+    def names_of(self, ids: Sequence[Sequence[int]]) -> list[list[str]]:
+        return [[self.tag_names[i] for i in row] for row in ids]
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        optimizer = build_optimizer(
+            self.optimizer_cfg, self.named_parameters(), weight_decay=self.weight_decay, no_decay=exempt_from_decay
+        )
+        schedule = build_scheduler(
+            self.scheduler_cfg, optimizer, total_steps=int(self.trainer.estimated_stepping_batches)
+        )
+        if schedule is None:
+            return {"optimizer": optimizer}
+        return {"optimizer": optimizer, "lr_scheduler": schedule.lightning_config()}

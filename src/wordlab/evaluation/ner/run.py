@@ -1,0 +1,191 @@
+"""The NER stage's one call: train a configured tagger on CoNLL-2003 train, select on testa, score testb.
+
+Everything arrives as plain values (a config entry, file paths, the open MLflow run); nothing here reads the
+environment or ``params.yaml``. The splits use the Hub's names: ``train`` (eng.train), ``validation`` (eng.testa,
+model selection only) and ``test`` (eng.testb, scored once, with the weights of the best dev epoch).
+
+Outputs, each written atomically: ``predictions.test.conll`` and ``predictions.validation.conll`` in ``out_dir``
+(see :mod:`wordlab.evaluation.ner.predictions`), and the metrics JSON. Metrics are flat keys
+``ner.<name>.<split>.<statistic>`` (``test``/``dev``; overall ``f1``, ``precision``, ``recall`` and
+``<TYPE>.<statistic>`` per entity type, F1 in [0, 1]) plus ``ner.<name>.best_epoch``, ``epochs``, ``vocab_size``
+and ``test.unk_rate`` (the share of test tokens without a row). Epoch times go to the log and to MLflow only:
+they are not reproducible, and DVC metrics must be.
+
+Checkpoints, when a directory is given, sit in a subfolder keyed by everything that determines the run, so that
+an interrupted run resumes into the same run only; they are deleted once the run completes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+import time
+import warnings
+from collections.abc import Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+
+from wordlab.data.hf import conll2003_dataset_dict
+from wordlab.data.locate import sha256_of
+from wordlab.evaluation.ner.build import build_table, build_tagger
+from wordlab.evaluation.ner.data import batches, encode_splits
+from wordlab.evaluation.ner.module import NerTagger
+from wordlab.evaluation.ner.predictions import write_predictions
+from wordlab.evaluation.ner.schema import validate_ner_entry
+from wordlab.evaluation.ner.scoring import entity_scores
+from wordlab.evaluation.ner.selection import EpochTimer, KeepBest
+from wordlab.evaluation.ner.vocab import UNK
+from wordlab.io import write_json_atomic
+from wordlab.nn.callbacks import regularization_callbacks
+from wordlab.nn.config import EarlyStoppingConfig, RegularizationConfig, StopMode
+from wordlab.tracking import StageRun
+from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "validation", "test")
+_REPORTED = {"validation": "dev", "test": "test"}
+CHECKPOINT_VERSION = 1
+
+# One process, two cores: worker processes would only compete with the model for them.
+warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+
+
+def run_ner(
+    name: str,
+    ner_cfg: Any,
+    *,
+    vectors_path: Path | None,
+    files: Mapping[str, Path],
+    trainer_cfg: Any,
+    out_dir: Path,
+    curves_dir: Path,
+    run: StageRun | None,
+    metrics_path: Path | None = None,
+    checkpoint_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    **trainer_overrides: Any,
+) -> dict[str, float]:
+    """Train ``ner_cfg`` (one ``ner.<name>`` entry), write predictions and metrics, return the metrics.
+
+    ``vectors_path`` is a word2vec file (binary if it ends in ``.bin``), or None to train without pretrained
+    vectors. ``cache_dir`` keeps the Arrow datasets between runs (a temporary folder otherwise). Extra keyword
+    arguments go to the Lightning Trainer (tests pass ``limit_train_batches``).
+    """
+    cfg = validate_ner_entry(ner_cfg)
+    missing = [split for split in SPLITS if split not in files]
+    if missing or set(files) - set(SPLITS):
+        raise ValueError(f"files must map exactly {list(SPLITS)} to CoNLL-2003 files, got {sorted(files)}")
+    for split in SPLITS:
+        if not Path(files[split]).is_file():
+            raise FileNotFoundError(f"{files[split]}: the {split} file of CoNLL-2003 does not exist")
+    if vectors_path is None and cfg.vectors is not None:
+        log.warning("ner.%s names vectors %r but none were given: training from random vectors", name, cfg.vectors)
+    torch.set_num_threads(int(trainer_cfg.num_threads))
+    pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
+    metrics_path = metrics_path or Path(out_dir) / "metrics.json"
+    with ExitStack() as stack:
+        if cache_dir is None:
+            cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wordlab-ner-")))
+        raw = conll2003_dataset_dict({split: Path(files[split]) for split in SPLITS}, Path(cache_dir))
+        tag_names = list(raw["train"].features["ner_tags"].feature.names)
+        tokens = {split: raw[split]["tokens"] for split in SPLITS}
+        vocabulary, table = build_table(
+            cfg,
+            vectors_path,
+            (t for sentence in tokens["train"] for t in sentence),
+            (t for split in SPLITS for sentence in tokens[split] for t in sentence),
+        )
+        encoded = encode_splits(raw, vocabulary)
+        module = build_tagger(cfg, table, tag_names)
+        keep, timer = KeepBest("val_f1"), EpochTimer()
+        run_checkpoints = None
+        if checkpoint_dir is not None:
+            run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files)
+        trainer = build_trainer(
+            trainer_cfg,
+            max_epochs=int(cfg.epochs),
+            curves_dir=Path(curves_dir),
+            checkpoint_dir=run_checkpoints,
+            run=run,
+            callbacks=[keep, timer, *regularization_callbacks(_regularization(cfg))],
+            **{"gradient_clip_val": cfg.grad_clip, **trainer_overrides},
+        )
+        train_loader = batches(encoded["train"], int(cfg.batch_size), shuffle=True, seed=int(cfg.seed))
+        dev_loader = batches(encoded["validation"], int(cfg.batch_size) * 4, shuffle=False)
+        resume = resume_checkpoint(run_checkpoints) if run_checkpoints is not None else None
+        started = time.perf_counter()
+        trainer.fit(module, train_loader, dev_loader, ckpt_path=resume)
+        fit_seconds = time.perf_counter() - started
+        keep.restore(module)
+        metrics: dict[str, float] = {
+            f"ner.{name}.best_epoch": float(keep.best_epoch if keep.best_epoch is not None else -1),
+            f"ner.{name}.epochs": float(trainer.current_epoch),
+            f"ner.{name}.vocab_size": float(len(vocabulary)),
+        }
+        out_dir = Path(out_dir)
+        for split in ("validation", "test"):
+            predicted = predict(module, batches(encoded[split], int(cfg.batch_size) * 4, shuffle=False))
+            gold = [[tag_names[i] for i in row] for row in raw[split]["ner_tags"]]
+            scores = entity_scores(gold, predicted)
+            metrics.update({f"ner.{name}.{_REPORTED[split]}.{key}": value for key, value in scores.items()})
+            write_predictions(out_dir / f"predictions.{split}.conll", tokens[split], gold, predicted)
+        test_ids = np.concatenate([np.asarray(vocabulary.ids(sentence)) for sentence in tokens["test"]])
+        metrics[f"ner.{name}.test.unk_rate"] = float(np.mean(test_ids == UNK))
+    write_json_atomic(metrics_path, metrics)
+    _report_cost(name, timer.seconds, fit_seconds, run)
+    if run_checkpoints is not None:
+        discard_checkpoints(run_checkpoints)
+    log.info("ner.%s: dev F1 %.4f, test F1 %.4f", name, metrics[f"ner.{name}.dev.f1"], metrics[f"ner.{name}.test.f1"])
+    return metrics
+
+
+def predict(module: NerTagger, loader: Any) -> list[list[str]]:
+    """Decoded tags of every sentence the loader yields, in its order, with the module in eval mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        return [tags for batch in loader for tags in module.predict_batch(batch)]
+    finally:
+        module.train(was_training)
+
+
+def _regularization(cfg: Any) -> RegularizationConfig:
+    """Early stopping on dev F1; dropout and weight decay are the model's and the optimiser's business."""
+    stopping = EarlyStoppingConfig(
+        patience=None if cfg.patience is None else int(cfg.patience), monitor="val_f1", mode=StopMode.max
+    )
+    return RegularizationConfig(early_stopping=stopping)
+
+
+def _run_key(cfg: Any, vectors_path: Path | None, files: Mapping[str, Path]) -> str:
+    """A hash of what determines the run: the entry, and the contents of the vectors and data files."""
+    plain = OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else dict(cfg)
+    digest = hashlib.sha256(json.dumps([CHECKPOINT_VERSION, plain], sort_keys=True, default=str).encode())
+    for path in [vectors_path, *(files[split] for split in SPLITS)]:
+        digest.update(b"-" if path is None else sha256_of(Path(path)).encode())
+    return digest.hexdigest()[:16]
+
+
+def _report_cost(name: str, epoch_seconds: list[float], fit_seconds: float, run: StageRun | None) -> None:
+    if not epoch_seconds:
+        return
+    mean = float(np.mean(epoch_seconds))
+    log.info(
+        "ner.%s: %d epochs in %.1f s (%.1f s per epoch with dev evaluation: %s)",
+        name,
+        len(epoch_seconds),
+        fit_seconds,
+        mean,
+        ", ".join(f"{s:.1f}" for s in epoch_seconds),
+    )
+    if run is not None:
+        run.log_metrics({f"ner.{name}.fit_seconds": fit_seconds, f"ner.{name}.epoch_seconds": mean})

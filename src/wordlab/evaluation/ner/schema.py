@@ -1,0 +1,114 @@
+"""Schemas of the ``ner`` config group: one entry per tagger to train and score, checked by its ``model``.
+
+The group is multi-select like ``embedding`` (``ner: [window, bilstm_crf]`` in the defaults list), each option
+landing at ``ner.<name>`` so that a DVC ``foreach`` makes one stage per tagger with key-level params. Window
+classifiers and BiLSTM taggers take different keys, which OmegaConf cannot express as a union, so the entry's
+``model`` picks its schema (:data:`NER_SCHEMAS`, used by :func:`validate_ner_entry`).
+
+Kept free of torch imports: the root config module imports it at every stage's start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+
+def _adam() -> dict[str, Any]:
+    return {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3}
+
+
+@dataclass
+class NerConfig:
+    """What every tagger shares: its inputs (vectors, casing, unknown words) and how it is trained."""
+
+    model: str = "window"
+    # The entry of the `embedding` group whose vectors initialise the words (the stage resolves it to a file);
+    # null trains without pretrained vectors (a random-initialisation baseline over the training vocabulary).
+    vectors: str | None = "skipgram"
+    # Keep the pretrained rows fixed; the UNK and sentence-boundary rows are trained either way.
+    freeze: bool = False
+    # The baseline: the vectors file's vocabulary and dimension, but random values of the same spread.
+    random_init: bool = False
+    # Fall back to the token with every digit as 0 when neither it nor its lower case has a vector.
+    normalise_digits: bool = True
+    # Only without a vectors file: the word dimension, and the training-set count that earns a word its own row.
+    dim: int = 100
+    min_count: int = 2
+    # Width of the learned capitalisation-class embedding that restores what lower-cased vectors lose; 0: none.
+    caps_dim: int = 5
+    dropout: float = 0.5
+    # Decode only valid IOB2 sequences (no I-X after O or after another type): Viterbi with forbidden transitions.
+    constrained_decoding: bool = True
+    epochs: int = 20
+    batch_size: int = 32
+    # Stop after this many epochs without a better dev F1; null trains all epochs. The best epoch is kept.
+    patience: int | None = 3
+    # A Hydra `_target_` node (conf/optimizer); its own weight_decay is ignored in favour of the key below.
+    optimizer: Any = field(default_factory=_adam)
+    # A Hydra `_target_` node (conf/scheduler); null or `_target_: null` keeps the learning rate constant.
+    scheduler: Any = None
+    # L2 penalty on weights (never on biases or word vectors, see wordlab.evaluation.ner.module).
+    weight_decay: float = 0.0
+    # Global gradient-norm clipping; null disables.
+    grad_clip: float | None = 5.0
+    seed: int = 1
+
+
+@dataclass
+class WindowNerConfig(NerConfig):
+    """Collobert et al. (2011)'s window approach: a tag per token from the words around it."""
+
+    model: str = "window"
+    # Words on each side of the tagged one: 2 gives Collobert's window of 5.
+    half_window: int = 2
+    hidden: int = 300
+    activation: str = "hardtanh"
+
+
+@dataclass
+class BiLstmNerConfig(NerConfig):
+    """A bidirectional LSTM over the sentence, with a CRF (Lample et al. 2016) or per-token softmax output."""
+
+    model: str = "bilstm"
+    hidden: int = 100  # per direction
+    layers: int = 1
+    crf: bool = True
+
+
+NER_SCHEMAS: dict[str, type[NerConfig]] = {"window": WindowNerConfig, "bilstm": BiLstmNerConfig}
+
+
+def validate_ner_entry(node: Any) -> DictConfig:
+    """Merge one ``ner.<name>`` entry into the schema its ``model`` names; unknown keys and bad types fail."""
+    if not isinstance(node, (dict, DictConfig)):
+        raise ValueError(f"a ner entry must be a mapping, got {type(node).__name__}")
+    kind = node.get("model", "window")
+    if kind not in NER_SCHEMAS:
+        raise ValueError(f"ner model must be one of {sorted(NER_SCHEMAS)}, not {kind!r}")
+    merged = OmegaConf.merge(OmegaConf.structured(NER_SCHEMAS[kind]), node)
+    assert isinstance(merged, DictConfig)
+    check_ner_entry(merged)
+    return merged
+
+
+def check_ner_entry(cfg: Any) -> None:
+    """The range checks a schema cannot express; raise ``ValueError`` naming the key."""
+    positive = ["dim", "min_count", "epochs", "batch_size", "hidden"] + (["layers"] if "layers" in cfg else [])
+    for key in positive:
+        if int(cfg[key]) < 1:
+            raise ValueError(f"ner.{key} must be >= 1, got {cfg[key]}")
+    non_negative = ["caps_dim"] + (["half_window"] if "half_window" in cfg else [])
+    for key in non_negative:
+        if int(cfg[key]) < 0:
+            raise ValueError(f"ner.{key} must be >= 0, got {cfg[key]}")
+    if not 0.0 <= float(cfg.dropout) < 1.0:
+        raise ValueError(f"ner.dropout must be in [0, 1), got {cfg.dropout}")
+    if float(cfg.weight_decay) < 0.0:
+        raise ValueError(f"ner.weight_decay must be >= 0, got {cfg.weight_decay}")
+    if cfg.grad_clip is not None and float(cfg.grad_clip) <= 0.0:
+        raise ValueError(f"ner.grad_clip must be positive or null, got {cfg.grad_clip}")
+    if cfg.patience is not None and int(cfg.patience) < 0:
+        raise ValueError(f"ner.patience must be >= 0 or null, got {cfg.patience}")

@@ -1,0 +1,59 @@
+"""Schemas of the toolkit's config groups, for the root schema in :mod:`wordlab.config`.
+
+Only ``regularization`` has a fixed set of keys and so a strict schema: a misspelt key (``droput``) or a wrong type
+fails when the composed config is validated. ``optimizer`` and ``scheduler`` are Hydra ``_target_`` nodes whose
+keys are the target's own arguments, so they are typed ``Any`` in the root schema and checked instead by
+instantiating them (:func:`wordlab.nn.optim.build_optimizer`), which rejects an unknown argument by name.
+
+Kept free of torch and Lightning imports: the root config module imports it at every stage's start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class StopMode(Enum):
+    min = "min"  # the monitored metric should fall (a loss)
+    max = "max"  # the monitored metric should rise (an accuracy, an F1)
+
+
+@dataclass
+class EarlyStoppingConfig:
+    # Stop after this many validations without improvement; null disables early stopping.
+    patience: int | None = None
+    # A metric the LightningModule logs with self.log at validation time.
+    monitor: str = "val_loss"
+    mode: StopMode = StopMode.min
+    # An improvement smaller than this does not reset the patience counter.
+    min_delta: float = 0.0
+
+
+@dataclass
+class RegularizationConfig:
+    # Inverted-dropout probability of zeroing an activation (0 disables); models pass it to their dropout layers.
+    dropout: float = 0.0
+    # L2 penalty (weight_decay / 2) * ||W||^2 on non-bias parameters only, applied by the optimiser's param groups.
+    weight_decay: float = 0.0
+    # After each step, rescale each unit's incoming weight vector (each row of an (out, in) weight) to at most
+    # this L2 norm; null disables.
+    max_norm: float | None = None
+    # Rescale the gradient so that its global L2 norm is at most this before each step; null disables.
+    grad_clip: float | None = None
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
+
+
+def check_regularization(cfg: RegularizationConfig) -> None:
+    """The range checks a schema cannot express; raise ``ValueError`` naming the key."""
+    if not 0.0 <= cfg.dropout < 1.0:
+        raise ValueError(f"regularization.dropout must be in [0, 1), got {cfg.dropout}")
+    if cfg.weight_decay < 0.0:
+        raise ValueError(f"regularization.weight_decay must be >= 0, got {cfg.weight_decay}")
+    for key in ("max_norm", "grad_clip"):
+        value = getattr(cfg, key)
+        if value is not None and value <= 0.0:
+            raise ValueError(f"regularization.{key} must be positive or null, got {value}")
+    patience = cfg.early_stopping.patience
+    if patience is not None and patience < 0:
+        raise ValueError(f"regularization.early_stopping.patience must be >= 0 or null, got {patience}")

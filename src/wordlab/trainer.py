@@ -1,0 +1,90 @@
+"""The Lightning Trainer every wordlab training uses: progress bar, MLflow, learning curves, resumable checkpoints.
+
+One place builds it so that every model gets the same contract: metrics go to the stage's own MLflow run (the
+logger is handed that run's id, and the tracking URI explicitly, since Lightning's MLFlowLogger otherwise reads
+the environment when imported and falls back to a file store), losses go to dense TSV curves that DVC plots, and
+``last.ckpt`` in the checkpoint directory lets an interrupted run resume where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+from lightning import pytorch as pl
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+from lightning.pytorch.loggers import MLFlowLogger
+from omegaconf import DictConfig
+
+from wordlab.nn.curves import LearningCurves
+from wordlab.tracking import StageRun
+
+log = logging.getLogger(__name__)
+
+# Kernel-driven modules step a stand-in optimiser after training in place, so the state a checkpoint holds is the
+# post-step state by design; Lightning's warning about that is noise for them.
+warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual optimization")
+
+LAST_CHECKPOINT = "last.ckpt"
+
+
+def build_trainer(
+    trainer_cfg: DictConfig,
+    *,
+    max_epochs: int,
+    curves_dir: Path,
+    checkpoint_dir: Path | None,
+    run: StageRun | None,
+    checkpoint_every_n_steps: int | None = None,
+    callbacks: list[Callback] | None = None,
+    **overrides: Any,
+) -> pl.Trainer:
+    all_callbacks: list[Callback] = [LearningCurves(curves_dir), *(callbacks or [])]
+    if checkpoint_dir is not None:
+        all_callbacks.append(
+            ModelCheckpoint(
+                dirpath=checkpoint_dir,
+                save_last=True,
+                save_top_k=0,
+                every_n_train_steps=checkpoint_every_n_steps,
+                save_on_train_epoch_end=True,
+            )
+        )
+    loggers: list[Any] = []
+    if run is not None:
+        loggers.append(MLFlowLogger(tracking_uri=run.uri, run_id=run.run_id, log_model=False))
+    options: dict[str, Any] = {
+        "accelerator": trainer_cfg.accelerator,
+        "devices": trainer_cfg.devices,
+        "precision": trainer_cfg.precision,
+        "deterministic": trainer_cfg.deterministic,
+        "log_every_n_steps": trainer_cfg.log_every_n_steps,
+        "enable_progress_bar": trainer_cfg.enable_progress_bar,
+        "gradient_clip_val": trainer_cfg.gradient_clip_val,
+        "max_epochs": max_epochs,
+        "callbacks": all_callbacks,
+        "logger": loggers or False,
+        "enable_checkpointing": checkpoint_dir is not None,
+        "enable_model_summary": False,
+        "num_sanity_val_steps": 0,
+        "default_root_dir": str(checkpoint_dir or curves_dir),
+    }
+    options.update(overrides)
+    return pl.Trainer(**options)
+
+
+def resume_checkpoint(checkpoint_dir: Path) -> str | None:
+    """``last.ckpt`` of an interrupted run in ``checkpoint_dir``, if there is one."""
+    last = checkpoint_dir / LAST_CHECKPOINT
+    if last.is_file():
+        log.info("resuming from %s", last)
+        return str(last)
+    return None
+
+
+def discard_checkpoints(checkpoint_dir: Path) -> None:
+    """After a run completes its checkpoints have served: a later run with other settings must not resume them."""
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)

@@ -1,0 +1,151 @@
+"""Whole runs: planted structure is learnt, runs are seed-deterministic, and a resumed run ends where an
+uninterrupted one would."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wordlab.embeddings.word2vec import (
+    Progress,
+    Word2VecConfig,
+    Word2VecState,
+    alpha_at,
+    load_checkpoint,
+    plan_chunks,
+    save_checkpoint,
+    train,
+    train_chunk,
+)
+
+GROUP = 12  # words 0..11 form group A, 12..23 group B
+
+
+def _planted_corpus(n_lines: int = 1500, length: int = 10, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Sentences drawn from one group each: a word's only co-occurring words are those of its own group."""
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, 2, n_lines)
+    lines = rng.integers(0, GROUP, (n_lines, length)) + GROUP * groups[:, None]
+    counts = np.bincount(lines.reshape(-1), minlength=2 * GROUP)
+    order = np.argsort(-counts, kind="stable")  # ids by descending count, as a prepared vocabulary
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    tokens = rank[lines.reshape(-1)].astype(np.int32)
+    offsets = np.arange(0, tokens.size + 1, length, dtype=np.int64)
+    group_of_id = (order >= GROUP).astype(int)
+    return tokens, offsets, counts[order], group_of_id
+
+
+def _nearest_same_group(V: np.ndarray, group_of_id: np.ndarray) -> float:
+    unit = V / np.linalg.norm(V, axis=1, keepdims=True)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -np.inf)
+    return float(np.mean(group_of_id[similarity.argmax(axis=1)] == group_of_id))
+
+
+@pytest.mark.parametrize(
+    ("architecture", "loss", "threads"),
+    [
+        ("skipgram", "negative", 1),
+        ("cbow", "negative", 2),
+        ("skipgram", "hierarchical", 2),
+        ("cbow", "hierarchical", 1),
+        ("skipgram", "softmax", 1),
+    ],
+)
+def test_planted_neighbours_are_nearest(architecture: str, loss: str, threads: int) -> None:
+    tokens, offsets, counts, group_of_id = _planted_corpus()
+    config = Word2VecConfig(
+        dim=16, window=3, architecture=architecture, loss=loss, sample=0.0, epochs=3, threads=threads, block_words=2000
+    )
+    state = Word2VecState.create(counts, config)
+    assert _nearest_same_group(state.V, group_of_id) < 0.9  # random vectors do not already pass
+    losses: list[float] = []
+    train(state, tokens, offsets, chunk_words=3000, on_chunk=lambda p, r: losses.append(r.mean_loss))
+    assert _nearest_same_group(state.V, group_of_id) == 1.0
+    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+
+
+def test_initialisation_is_word2vecs() -> None:
+    config = Word2VecConfig(dim=50)
+    state = Word2VecState.create(np.arange(300, 0, -1), config)
+    assert state.V.dtype == np.float32 and state.V.shape == (300, 50)
+    assert np.abs(state.V).max() <= 0.5 / 50 and np.abs(state.V).max() > 0.45 / 50
+    assert not state.U.any()
+    hs = Word2VecState.create(np.arange(300, 0, -1), dataclasses.replace(config, loss="hierarchical"))
+    assert hs.U.shape == (299, 50)
+
+
+def test_runs_are_reproducible_with_one_thread() -> None:
+    tokens, offsets, counts, _ = _planted_corpus(400)
+    config = Word2VecConfig(dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=700)
+    first, second = Word2VecState.create(counts, config), Word2VecState.create(counts, config)
+    train(first, tokens, offsets, chunk_words=1000)
+    train(second, tokens, offsets, chunk_words=1000)
+    np.testing.assert_array_equal(first.V, second.V)
+    np.testing.assert_array_equal(first.U, second.U)
+    other = Word2VecState.create(counts, dataclasses.replace(config, seed=2))
+    train(other, tokens, offsets, chunk_words=1000)
+    assert not np.array_equal(first.V, other.V)
+
+
+def test_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> None:
+    tokens, offsets, counts, _ = _planted_corpus(400)
+    config = Word2VecConfig(dim=8, window=4, epochs=3, threads=1, sample=1e-2, block_words=700)
+    whole = Word2VecState.create(counts, config)
+    train(whole, tokens, offsets, chunk_words=1000)
+
+    interrupted = Word2VecState.create(counts, config)
+    chunks_seen: list[int] = []
+    stop_after = len(plan_chunks(offsets, 1000)) + 1  # part-way through the second epoch
+    progress = train(
+        interrupted, tokens, offsets, chunk_words=1000,
+        on_chunk=lambda p, r: chunks_seen.append(1) or len(chunks_seen) < stop_after,
+    )  # fmt: skip
+    assert progress.epoch == 1 and 0 < progress.line < len(offsets) - 1
+    save_checkpoint(tmp_path / "w2v.npz", interrupted, progress)
+    del interrupted
+
+    restored, restored_progress = load_checkpoint(tmp_path / "w2v.npz")
+    assert restored_progress == progress and restored.config == config
+    final = train(restored, tokens, offsets, progress=restored_progress, chunk_words=1000)
+    assert final == Progress(epoch=3, line=0, words_done=3 * int(offsets[-1]))
+    np.testing.assert_array_equal(restored.V, whole.V)
+    np.testing.assert_array_equal(restored.U, whole.U)
+
+
+def test_long_lines_are_cut_like_separate_sentences() -> None:
+    """A 25-token line with max_sentence_len 10 trains as the lines [10, 10, 5] (windows never cross a cut)."""
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, 20, 25).astype(np.int32)
+    counts = np.sort(np.bincount(tokens, minlength=20) + 1)[::-1]
+    config = Word2VecConfig(dim=6, window=5, sample=0.0, threads=1, max_sentence_len=10, loss="hierarchical")
+    long_line, cut = Word2VecState.create(counts, config), Word2VecState.create(counts, config)
+    a = train_chunk(long_line, tokens, np.array([0, 25]), 0, 1, 0.05, 0.01, seed=9)
+    b = train_chunk(cut, tokens, np.array([0, 10, 20, 25]), 0, 3, 0.05, 0.01, seed=9)
+    assert a.examples == b.examples and a.loss_sum == b.loss_sum
+    np.testing.assert_array_equal(long_line.V, cut.V)
+    np.testing.assert_array_equal(long_line.U, cut.U)
+
+
+def test_learning_rate_decays_linearly_to_its_floor() -> None:
+    config = Word2VecConfig(alpha=0.05)
+    assert alpha_at(config, 0, 1000) == 0.05
+    assert alpha_at(config, 250, 1000) == pytest.approx(0.0375)
+    assert alpha_at(config, 1000, 1000) == pytest.approx(0.05 * 1e-4)
+    assert Word2VecConfig(architecture="cbow").learning_rate > Word2VecConfig().learning_rate == 0.025
+
+
+def test_chunk_tallies_and_validation() -> None:
+    tokens, offsets, counts, _ = _planted_corpus(50)
+    state = Word2VecState.create(counts, Word2VecConfig(dim=4, window=2, sample=0.0, threads=2, block_words=100))
+    result = train_chunk(state, tokens, offsets, 10, 30, 0.02, 0.02, seed=1)
+    assert result.raw_words == result.words_trained == int(offsets[30] - offsets[10])
+    assert result.examples > result.words_trained and result.mean_loss > 0
+    with pytest.raises(ValueError, match="outside"):
+        train_chunk(state, tokens, offsets, 10, len(offsets), 0.02, 0.02, seed=1)
+    with pytest.raises(ValueError, match="architecture"):
+        Word2VecConfig(architecture="glove")  # type: ignore[arg-type]
