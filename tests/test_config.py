@@ -11,7 +11,17 @@ import yaml
 
 from wordlab import config
 
-CONF_GROUPS = ["corpus", "trainer", "tracking", "experiment"]
+CONF_GROUPS = [
+    "corpus",
+    "trainer",
+    "tracking",
+    "experiment",
+    "embedding",
+    "evaluation",
+    "optimizer",
+    "scheduler",
+    "regularization",
+]
 
 
 def test_params_yaml_is_the_composition_of_conf(project_root: Path) -> None:

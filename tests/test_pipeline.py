@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from gensim.models import KeyedVectors
@@ -37,8 +38,11 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(r
     for method in ("skipgram", "cbow"):
         assert f"Running stage 'train_embeddings@{method}'" in first
         trained = json.loads((repo_copy / "metrics" / "embeddings" / f"{method}.json").read_text())
-        vectors = KeyedVectors.load_word2vec_format(repo_copy / "models" / "embeddings" / method / "vectors.bin", binary=True)
+        vectors = KeyedVectors.load_word2vec_format(
+            repo_copy / "models" / "embeddings" / method / "vectors.bin", binary=True
+        )
         assert len(vectors) == trained["vocab_size"] > 1000
+    _check_report_and_method_runs(repo_copy, ["skipgram", "cbow"])
     stats = json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())
     corpus = PreparedCorpus.load(repo_copy / "data" / "prepared")
     assert stats["vocab_size"] == corpus.vocab_size
@@ -80,6 +84,28 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(r
         assert run.data.metrics["splits.train.lines"] == max_lines
         artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"config.yaml", "corpus_stats.json", "vocab.tsv"} <= artifacts
+
+
+def _check_report_and_method_runs(repo: Path, methods: list[str]) -> None:
+    """The report's table has a row per method with the metrics the evaluation stages wrote, and MLflow holds
+    one child run per method under the report's run, found by querying the store."""
+    table = pd.read_csv(repo / "reports" / "comparison.csv", index_col="method")
+    assert table.index.tolist() == methods
+    for method in methods:
+        intrinsic = json.loads((repo / "metrics" / "intrinsic" / f"{method}.json").read_text())
+        for key in ("analogy.3cosadd.total", "analogy.coverage", "similarity.wordsim353.spearman"):
+            assert table.loc[method, key] == pytest.approx(intrinsic[key], rel=1e-5, abs=1e-9)
+        assert (repo / "reports" / "plots" / f"pca_{method}.png").stat().st_size > 0
+    assert (repo / "reports" / "plots" / "learning_curves.png").stat().st_size > 0
+    client = MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("wordlab")
+    (report_run,) = client.search_runs([experiment.experiment_id], "tags.`dvc.stage` = 'report'")
+    children = client.search_runs([experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{report_run.info.run_id}'")
+    assert sorted(r.data.tags["embedding.method"] for r in children) == sorted(methods)
+    for child in children:
+        method = child.data.tags["embedding.method"]
+        assert child.data.metrics["analogy.3cosadd.total"] == pytest.approx(table.loc[method, "analogy.3cosadd.total"])
+        assert child.data.params[f"embedding.{method}.dim"] == "100"
 
 
 @pytest.mark.slow

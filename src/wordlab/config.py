@@ -19,6 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from wordlab.embeddings.schema import EMBEDDING_SCHEMAS
 from wordlab.evaluation.schema import EvaluationConfig
+from wordlab.nn.config import RegularizationConfig
 
 
 class NumberMode(Enum):
@@ -87,7 +88,6 @@ class TrainerConfig:
     deterministic: bool = True
     log_every_n_steps: int = 50
     enable_progress_bar: bool = True
-    gradient_clip_val: float | None = None
     # torch intra-op threads; the machine wordlab targets has 2 cores.
     num_threads: int = 2
 
@@ -112,6 +112,10 @@ class WordlabConfig:
     # One entry per embedding method to train (see wordlab.embeddings.schema); each checked by its `model`.
     embedding: dict[str, Any] = field(default_factory=dict)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    # The toolkit's groups: Hydra `_target_` nodes (checked by instantiation) and regularisation (a strict schema).
+    optimizer: dict[str, Any] = field(default_factory=dict)
+    scheduler: dict[str, Any] = field(default_factory=dict)
+    regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
 
 
 class ConfigError(ValueError):

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from omegaconf import DictConfig
 from wordlab import config as config_module
 from wordlab.data.locate import DataLocator
 from wordlab.data.registry import DATASETS
-from wordlab.tracking import StageRun, flatten, resolve_tracking_uri, stage_run
+from wordlab.tracking import StageRun, flatten, log_child_run, resolve_tracking_uri, stage_run
 
 log = logging.getLogger("wordlab.stage")
 
@@ -87,6 +87,7 @@ class StageContext:
     root: Path
     locator: DataLocator
     run: StageRun | None
+    tags: dict[str, str] = field(default_factory=dict)
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         numeric = {k: float(v) for k, v in flatten(metrics).items() if _is_number(v)}
@@ -96,6 +97,19 @@ class StageContext:
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         if self.run is not None:
             self.run.log_artifact(path, artifact_path)
+
+    def log_method_runs(self, table: Any) -> list[str]:
+        """One child run per embedding method (row of ``table``): its config as params, its metrics, comparable."""
+        if self.run is None:
+            return []
+        children = []
+        for method, row in table.iterrows():
+            params = flatten(self.plain["embedding"][method], prefix=f"embedding.{method}.")
+            metrics = {key: float(value) for key, value in row.items() if value == value}  # NaN: metric absent
+            tags = {"embedding.method": str(method), "wordlab.report_run": self.run.run_id}
+            tags.update({k: v for k, v in self.tags.items() if k != "dvc.stage"})
+            children.append(log_child_run(self.run, f"method:{method}", params, metrics, tags))
+        return children
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         if self.run is not None:
@@ -147,9 +161,10 @@ def run_stage(stage: str, params_path: str | Path) -> Iterator[StageContext]:
     uri = resolve_tracking_uri(cfg.tracking.uri, root)
     run_name = f"{stage}:{cfg.name}"
     started = time.perf_counter()
-    with stage_run(uri, cfg.tracking.experiment, run_name, plain, provenance_tags(stage, cfg)) as run:
+    tags = provenance_tags(stage, cfg)
+    with stage_run(uri, cfg.tracking.experiment, run_name, plain, tags) as run:
         log.info("MLflow run %s in %s", run.run_id, uri)
-        context = StageContext(cfg, plain, root, locator, run)
+        context = StageContext(cfg, plain, root, locator, run, tags)
         yield context
         # Cost of the stage, for MLflow only: timings are not reproducible, so they stay out of DVC metrics.
         seconds = time.perf_counter() - started

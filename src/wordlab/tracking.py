@@ -129,6 +129,26 @@ class StageRun:
         _with_retry(lambda: self.client.log_artifact(self.run_id, str(path), artifact_path))
 
 
+def log_child_run(
+    parent: StageRun,
+    name: str,
+    params: Mapping[str, str],
+    metrics: Mapping[str, float],
+    tags: Mapping[str, str],
+) -> str:
+    """A finished run nested under ``parent`` (MLflow's ``mlflow.parentRunId``), for side-by-side comparison."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=parent.uri)
+    child_tags = {**tags, "mlflow.parentRunId": parent.run_id}
+    created = _with_retry(lambda: client.create_run(parent.experiment_id, run_name=name, tags=child_tags))
+    child = StageRun(uri=parent.uri, run_id=created.info.run_id, experiment_id=parent.experiment_id)
+    child.log_params(params)
+    child.log_metrics(metrics)
+    _with_retry(lambda: client.set_terminated(child.run_id, status="FINISHED"))
+    return child.run_id
+
+
 @contextmanager
 def stage_run(
     uri: str,

@@ -63,7 +63,6 @@ def build_trainer(
         "deterministic": trainer_cfg.deterministic,
         "log_every_n_steps": trainer_cfg.log_every_n_steps,
         "enable_progress_bar": trainer_cfg.enable_progress_bar,
-        "gradient_clip_val": trainer_cfg.gradient_clip_val,
         "max_epochs": max_epochs,
         "callbacks": all_callbacks,
         "logger": loggers or False,

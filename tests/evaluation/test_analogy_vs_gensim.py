@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from evaluation_vectors import Embeddings
 from gensim.models import KeyedVectors
 
-from conftest import Embeddings
 from wordlab.data.readers.analogy import AnalogyQuestion
 from wordlab.evaluation import GENSIM_COSMUL_EPSILON, AnalogySolver, evaluate_analogies
 
@@ -58,24 +58,24 @@ def _question_lines(path: Path) -> int:
 
 @pytest.mark.parametrize(
     ("vectors", "restrict_vocab"),
-    [("planted", 2500), ("trained", 3000), ("trained", None)],
+    [("planted_vectors", 2500), ("trained_vectors", 3000), ("trained_vectors", None)],
 )
 def test_3cosadd_equals_gensims_evaluation(
     vectors: str,
     restrict_vocab: int | None,
-    questions_path: Path,
-    questions: list[AnalogyQuestion],
+    analogy_path: Path,
+    analogy_questions: list[AnalogyQuestion],
     request: pytest.FixtureRequest,
 ) -> None:
     embeddings: Embeddings = request.getfixturevalue(vectors)
     n = len(embeddings.words) if restrict_vocab is None else restrict_vocab
-    score, sections, gensim_answers = gensim_evaluation(embeddings.keyed(), questions_path, n)
+    score, sections, gensim_answers = gensim_evaluation(embeddings.keyed(), analogy_path, n)
     *by_section, total = sections
 
     solver = AnalogySolver(embeddings.words, embeddings.vectors, restrict_vocab=restrict_vocab)
-    result = solver.evaluate(questions, methods=["3cosadd"])
+    result = solver.evaluate(analogy_questions, methods=["3cosadd"])
     ours = result.method("3cosadd")
-    answers = [word.upper() for word in solver.predict(questions) if word is not None]
+    answers = [word.upper() for word in solver.predict(analogy_questions) if word is not None]
 
     assert answers == gensim_answers  # every seen question, right or wrong, gets gensim's answer
     assert [(s.section, s.correct, s.incorrect) for s in ours.sections] == [
@@ -87,7 +87,7 @@ def test_3cosadd_equals_gensims_evaluation(
     assert ours.semantic == pytest.approx(_pooled([g for g in by_section if g not in syntactic]), abs=1e-9)
     assert ours.syntactic == pytest.approx(_pooled(syntactic), abs=1e-9)
     gensim_seen = len(total["correct"]) + len(total["incorrect"])
-    assert result.coverage == pytest.approx(gensim_seen / _question_lines(questions_path), abs=1e-12)
+    assert result.coverage == pytest.approx(gensim_seen / _question_lines(analogy_path), abs=1e-12)
     metrics = result.as_metrics()
     for g in by_section:
         assert metrics[f"analogy.3cosadd.section.{g['section']}"] == pytest.approx(_pooled([g]), abs=1e-9)
@@ -96,27 +96,31 @@ def test_3cosadd_equals_gensims_evaluation(
 
 
 def test_planted_vectors_hold_exact_ties_case_variants_and_right_answers(
-    planted: Embeddings, questions: list[AnalogyQuestion]
+    planted_vectors: Embeddings, analogy_questions: list[AnalogyQuestion]
 ) -> None:
     """The planted set exercises what the comparison above must get right, so that passing it means something."""
     first_rows = {}
-    for row, word in enumerate(planted.words[:2500]):
+    for row, word in enumerate(planted_vectors.words[:2500]):
         first_rows.setdefault(word.upper(), row)
-    seen = [q for q in questions if all(w.upper() in first_rows for w in q.words)]
-    twins = {w.removeprefix("twin_of_") for w in planted.words[:2500] if w.startswith("twin_of_")}
-    variants = {w for w in planted.words[:2500] if planted.words.index(w) != first_rows[w.upper()]}
+    seen = [q for q in analogy_questions if all(w.upper() in first_rows for w in q.words)]
+    twins = {w.removeprefix("twin_of_") for w in planted_vectors.words[:2500] if w.startswith("twin_of_")}
+    variants = {w for w in planted_vectors.words[:2500] if planted_vectors.words.index(w) != first_rows[w.upper()]}
 
-    assert 0.3 < len(seen) / len(questions) < 0.9
+    assert 0.3 < len(seen) / len(analogy_questions) < 0.9
     assert sum(q.d in twins for q in seen) >= 50  # exact ties between the answer and its twin
     assert sum(any(w.upper() in {v.upper() for v in variants} for w in q.words) for q in seen) >= 100
-    result = evaluate_analogies(planted.words, planted.vectors, seen, restrict_vocab=2500, methods=["3cosadd"])
+    result = evaluate_analogies(
+        planted_vectors.words, planted_vectors.vectors, seen, restrict_vocab=2500, methods=["3cosadd"]
+    )
     assert 0.5 < result.method("3cosadd").total < 1.0
 
 
-def test_answers_do_not_depend_on_the_chunking(planted: Embeddings, questions: list[AnalogyQuestion]) -> None:
-    sample = questions[::7]
-    tiny = AnalogySolver(planted.words, planted.vectors, restrict_vocab=2500, chunk_words=3)
-    default = AnalogySolver(planted.words, planted.vectors, restrict_vocab=2500)
+def test_answers_do_not_depend_on_the_chunking(
+    planted_vectors: Embeddings, analogy_questions: list[AnalogyQuestion]
+) -> None:
+    sample = analogy_questions[::7]
+    tiny = AnalogySolver(planted_vectors.words, planted_vectors.vectors, restrict_vocab=2500, chunk_words=3)
+    default = AnalogySolver(planted_vectors.words, planted_vectors.vectors, restrict_vocab=2500)
     for method in ("3cosadd", "3cosmul"):
         assert tiny.predict(sample, method=method) == default.predict(sample, method=method)
 
@@ -161,14 +165,14 @@ def _representative_queries(embeddings: Embeddings, questions: list[AnalogyQuest
     return list(picked.values())[:6]
 
 
-@pytest.mark.parametrize("vectors", ["planted", "trained"])
+@pytest.mark.parametrize("vectors", ["planted_vectors", "trained_vectors"])
 def test_scores_equal_gensims_most_similar_and_cosmul(
-    vectors: str, questions: list[AnalogyQuestion], request: pytest.FixtureRequest
+    vectors: str, analogy_questions: list[AnalogyQuestion], request: pytest.FixtureRequest
 ) -> None:
     embeddings: Embeddings = request.getfixturevalue(vectors)
     kv = embeddings.keyed()
     solver = AnalogySolver(embeddings.words, embeddings.vectors, restrict_vocab=None)
-    queries = _representative_queries(embeddings, questions)
+    queries = _representative_queries(embeddings, analogy_questions)
     assert len(queries) >= 3
 
     for q in queries:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from evaluation_vectors import Embeddings
 
-from conftest import Embeddings
 from wordlab.data.readers.similarity import read_similarity
 from wordlab.evaluation import evaluate_similarity
 
@@ -16,15 +16,15 @@ from wordlab.evaluation import evaluate_similarity
 @pytest.mark.parametrize("restrict_vocab", [None, 2000])
 @pytest.mark.parametrize("dataset", ["wordsim353", "simlex999"])
 def test_correlations_and_oov_equal_gensims(
-    dataset: str, restrict_vocab: int | None, trained: Embeddings, similarity_paths: dict[str, Path]
+    dataset: str, restrict_vocab: int | None, trained_vectors: Embeddings, similarity_paths: dict[str, Path]
 ) -> None:
     path = similarity_paths[dataset]
-    n = len(trained.words) if restrict_vocab is None else restrict_vocab
-    pearson, spearman, oov_percent = trained.keyed().evaluate_word_pairs(
+    n = len(trained_vectors.words) if restrict_vocab is None else restrict_vocab
+    pearson, spearman, oov_percent = trained_vectors.keyed().evaluate_word_pairs(
         str(path), restrict_vocab=n, case_insensitive=True, dummy4unknown=False
     )
 
-    result = evaluate_similarity(trained.words, trained.vectors, path, restrict_vocab=restrict_vocab)
+    result = evaluate_similarity(trained_vectors.words, trained_vectors.vectors, path, restrict_vocab=restrict_vocab)
 
     assert result.name == dataset
     assert result.pairs == len(read_similarity(path))

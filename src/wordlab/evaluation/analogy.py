@@ -194,7 +194,12 @@ class _Encoded:
 
 
 class AnalogySolver:
-    """The unit vectors of the ``N`` most frequent words, prepared once for many questions and both methods."""
+    """The unit vectors of the ``N`` most frequent words, prepared once for many questions and both methods.
+
+    Consecutive questions are answered in chunks: the cosines of a chunk's distinct question words (at most
+    ``chunk_words``) to all ``N`` candidates come from one float32 BLAS product, ``chunk_words x N x 4`` bytes
+    (120 MiB at the defaults), from which every question's score row is a sum or ratio of three rows.
+    """
 
     def __init__(
         self,
@@ -260,7 +265,10 @@ class AnalogySolver:
         method: str = "3cosadd",
         epsilon: float = LEVY_GOLDBERG_EPSILON,
     ) -> list[str | None]:
-        """The word answered to each question (None where the question is not seen)."""
+        """The vocabulary word answered to each question.
+
+        None where the question is not seen, or where (as in gensim) no candidate but question words is left.
+        """
         _check_method(method, epsilon)
         encoded = self._encode(questions)
         answers = self._answer(encoded, method, float(epsilon))
@@ -273,6 +281,7 @@ class AnalogySolver:
         methods: Sequence[str] = METHODS,
         epsilon: float = LEVY_GOLDBERG_EPSILON,
     ) -> AnalogyResult:
+        """Counts per section for each method, in the order sections first appear among ``questions``."""
         methods = tuple(methods)
         if not methods or len(set(methods)) != len(methods):
             raise ValueError(f"methods must name each of {METHODS} at most once, got {methods!r}")

@@ -8,6 +8,7 @@ IOB2 on both sides, as the reader and the dataset produce them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from seqeval.metrics import classification_report
@@ -28,14 +29,17 @@ def entity_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[st
     for i, (g, p) in enumerate(zip(gold, predicted, strict=True)):
         if len(g) != len(p):
             raise ValueError(f"sentence {i}: {len(g)} gold tags but {len(p)} predicted")
-    report = classification_report(
-        [list(s) for s in gold],
-        [list(s) for s in predicted],
-        mode="strict",
-        scheme=IOB2,
-        output_dict=True,
-        zero_division=0,
-    )
+    with warnings.catch_warnings():
+        # Without any entity seqeval's macro average is a mean of nothing; the micro average used here is 0.
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        report = classification_report(
+            [list(s) for s in gold],
+            [list(s) for s in predicted],
+            mode="strict",
+            scheme=IOB2,
+            output_dict=True,
+            zero_division=0,
+        )
     metrics: dict[str, float] = {}
     overall = report.get(_OVERALL, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
     metrics.update(precision=float(overall["precision"]), recall=float(overall["recall"]), f1=float(overall["f1-score"]))

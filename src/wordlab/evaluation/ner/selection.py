@@ -7,6 +7,7 @@ a run resumed from ``last.ckpt`` still knows its best epoch.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -14,6 +15,8 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.trainer.states import TrainerFn
+
+log = logging.getLogger(__name__)
 
 
 class KeepBest(Callback):
@@ -35,6 +38,14 @@ class KeepBest(Callback):
         if self.best_score is None or score > self.best_score:
             self.best_score, self.best_epoch = score, trainer.current_epoch
             self.best_state = {k: v.detach().clone() for k, v in pl_module.state_dict().items()}
+        log.info(
+            "epoch %d: %s %.4f (best %.4f, epoch %d)",
+            trainer.current_epoch,
+            self.monitor,
+            score,
+            self.best_score,
+            self.best_epoch,
+        )
 
     def restore(self, module: torch.nn.Module) -> None:
         if self.best_state is None:

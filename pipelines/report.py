@@ -1,0 +1,50 @@
+"""DVC stage ``report``: every method's metrics -> one comparison table, plots, and side-by-side MLflow runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from wordlab.embeddings.outputs import VECTORS_BINARY
+from wordlab.embeddings.vectors import Vectors
+from wordlab.evaluation.report import comparison_table, plot_learning_curves, plot_word_groups, write_tables
+from wordlab.nn.curves import read_curve
+from wordlab.stage import argument_parser, run_stage
+from wordlab.tracking import flatten
+
+
+def _metrics_of(method: str, metrics_dirs: list[Path]) -> dict[str, float]:
+    merged: dict[str, float] = {}
+    for directory in metrics_dirs:
+        path = directory / f"{method}.json"
+        if path.is_file():
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            merged.update({k: v for k, v in flatten(payload).items() if k != "method"})
+    return merged
+
+
+def main() -> None:
+    parser = argument_parser(__doc__ or "")
+    parser.add_argument("--metrics-dirs", type=Path, nargs="+", required=True)
+    parser.add_argument("--models", type=Path, default=Path("models/embeddings"))
+    parser.add_argument("--curves", type=Path, default=Path("curves/embeddings"))
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    with run_stage("report", args.params) as stage:
+        methods = list(stage.cfg.embedding)
+        table = comparison_table({m: _metrics_of(m, args.metrics_dirs) for m in methods})
+        write_tables(table, args.out)
+        curves = {m: read_curve(args.curves / m / "train.tsv") for m in methods}
+        plot_learning_curves(curves, args.out / "plots" / "learning_curves.png", "embedding training loss")
+        for method in methods:
+            vectors = Vectors.load_word2vec_format(args.models / method / VECTORS_BINARY, binary=True)
+            plot_word_groups(vectors.words, vectors.matrix, args.out / "plots" / f"pca_{method}.png", method)
+        for path in sorted(args.out.rglob("*")):
+            if path.is_file():
+                stage.log_artifact(path, str(path.parent.relative_to(args.out)) if path.parent != args.out else None)
+        if stage.run is not None:
+            stage.log_method_runs(table)
+
+
+if __name__ == "__main__":
+    main()
