@@ -14,7 +14,7 @@ log = logging.getLogger("wordlab.train_embeddings")
 def main() -> None:
     parser = argument_parser(__doc__ or "")
     parser.add_argument("--method", required=True, help="an entry of the `embedding` config (e.g. skipgram)")
-    parser.add_argument("--corpus", type=Path, default=Path("data/prepared"))
+    parser.add_argument("--input", type=Path, required=True, help="what the method trains on (embedding.<m>.input)")
     parser.add_argument("--out", type=Path, required=True, help="directory for the vectors")
     parser.add_argument("--metrics", type=Path, required=True)
     parser.add_argument("--curves", type=Path, required=True, help="directory for the learning-curve TSVs")
@@ -26,7 +26,7 @@ def main() -> None:
         metrics = train_method(
             method=args.method,
             cfg=stage.cfg,
-            corpus_dir=args.corpus,
+            input_dir=args.input,
             out_dir=args.out,
             metrics_path=args.metrics,
             curves_dir=args.curves,

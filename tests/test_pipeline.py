@@ -15,6 +15,9 @@ from mlflow import MlflowClient
 from wordlab.corpus.prepared import PreparedCorpus
 
 
+METHODS = ["skipgram", "cbow", "glove"]
+
+
 def dvc(*args: str) -> str:
     done = subprocess.run(["dvc", *args], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -35,14 +38,15 @@ def _edit_params(repo: Path, dotted: str, value: object) -> None:
 def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(repo_copy: Path) -> None:
     first = dvc("repro")
     assert "Running stage 'prepare_corpus'" in first
-    for method in ("skipgram", "cbow"):
+    assert "Running stage 'count_cooccurrence'" in first
+    for method in METHODS:
         assert f"Running stage 'train_embeddings@{method}'" in first
         trained = json.loads((repo_copy / "metrics" / "embeddings" / f"{method}.json").read_text())
         vectors = KeyedVectors.load_word2vec_format(
             repo_copy / "models" / "embeddings" / method / "vectors.bin", binary=True
         )
         assert len(vectors) == trained["vocab_size"] > 1000
-    _check_report_and_method_runs(repo_copy, ["skipgram", "cbow"])
+    _check_report_and_method_runs(repo_copy, METHODS)
     stats = json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())
     corpus = PreparedCorpus.load(repo_copy / "data" / "prepared")
     assert stats["vocab_size"] == corpus.vocab_size
@@ -57,10 +61,11 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(r
     _edit_params(repo_copy, "trainer.max_epochs", 3)  # prepare_corpus does not read trainer.*
     assert "Running stage" not in dvc("repro")
 
-    _edit_params(repo_copy, "embedding.cbow.epochs", 1)  # only the CBOW training reads it
+    _edit_params(repo_copy, "embedding.glove.x_max", 5.0)  # only GloVe training reads it: counts are reused
     rerun = dvc("repro")
-    assert "Running stage 'train_embeddings@cbow'" in rerun
-    assert "Running stage 'train_embeddings@skipgram'" not in rerun and "Running stage 'prepare_corpus'" not in rerun
+    assert "Running stage 'train_embeddings@glove'" in rerun
+    for untouched in ("count_cooccurrence", "prepare_corpus", "train_embeddings@skipgram", "train_embeddings@cbow"):
+        assert f"Running stage '{untouched}'" not in rerun
 
     _edit_params(repo_copy, "corpus.max_lines", 500)
     assert "Running stage 'prepare_corpus'" in dvc("repro", "prepare_corpus")

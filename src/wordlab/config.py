@@ -17,7 +17,7 @@ import yaml
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from wordlab.embeddings.schema import EMBEDDING_SCHEMAS
+from wordlab.embeddings.schema import EMBEDDING_SCHEMAS, CooccurrenceConfig
 from wordlab.evaluation.schema import EvaluationConfig
 from wordlab.nn.config import RegularizationConfig
 
@@ -110,6 +110,7 @@ class WordlabConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     # One entry per embedding method to train (see wordlab.embeddings.schema); each checked by its `model`.
+    cooccurrence: CooccurrenceConfig = field(default_factory=CooccurrenceConfig)
     embedding: dict[str, Any] = field(default_factory=dict)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     # The toolkit's groups: Hydra `_target_` nodes (checked by instantiation) and regularisation (a strict schema).

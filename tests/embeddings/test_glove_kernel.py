@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from wordlab.embeddings.glove import GloveConfig, GlovePairs, GloveState, train_chunk
 from wordlab.embeddings.glove import objective as reference
@@ -116,3 +117,18 @@ def test_ids_beyond_the_state_are_refused() -> None:
         train_chunk(config.initial_state(4), pairs, 0, 2, config)
     with pytest.raises(ValueError, match="outside the 2 nonzeros"):
         train_chunk(config.initial_state(6), pairs, 1, 3, config)
+
+
+@pytest.mark.parametrize("kind", ["weighted", "plain"])
+def test_records_from_a_csr_matrix_match_those_from_its_triplets(kind: str) -> None:
+    rng = np.random.default_rng(7)
+    dense = np.where(rng.random((30, 30)) < 0.2, rng.uniform(0.1, 50.0, (30, 30)), 0.0)
+    matrix = sp.csr_array(dense)
+    from_csr = GlovePairs.from_matrix(matrix, objective=kind, x_max=10.0)
+    rows, cols = np.nonzero(dense)
+    expected = GlovePairs.from_coo(rows, cols, dense[rows, cols], objective=kind, x_max=10.0)
+    np.testing.assert_array_equal(from_csr.rows, expected.rows)  # row-major order, like np.nonzero
+    np.testing.assert_array_equal(from_csr.cols, expected.cols)
+    np.testing.assert_allclose(from_csr.log_x, np.log(dense[rows, cols]), rtol=1e-6)
+    np.testing.assert_allclose(from_csr.weight, expected.weight, rtol=1e-6)
+    assert from_csr.max_id == max(rows.max(), cols.max())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,16 @@ GROUPS, GROUP_SIZE, SHARED = 6, 6, 4
 
 
 def planted_corpus(seed: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
-    """Lines drawn from one group of words each, plus a few words every line uses (like "the", "of")."""
+    """Lines drawn mostly from one group of words, plus stray words of any group and a few words that every
+    line uses (like "the", "of"): words of a group co-occur often, others rarely."""
     rng = np.random.default_rng(seed)
     lines = []
     for _ in range(900):
         group = rng.integers(GROUPS)
-        words = SHARED + group * GROUP_SIZE + rng.integers(0, GROUP_SIZE, 12)
-        shared = rng.integers(0, SHARED, 6)
-        line = np.concatenate([words, shared])
+        words = SHARED + group * GROUP_SIZE + rng.integers(0, GROUP_SIZE, 10)
+        strays = SHARED + rng.integers(0, GROUPS * GROUP_SIZE, 3)
+        shared = rng.integers(0, SHARED, 5)
+        line = np.concatenate([words, strays, shared])
         rng.shuffle(line)
         lines.append(line)
     tokens = np.concatenate(lines).astype(np.int32)
@@ -58,7 +61,7 @@ def test_resuming_from_a_checkpoint_reproduces_an_uninterrupted_run(tmp_path: Pa
     train(straight, pairs, config)
 
     interrupted = config.initial_state(vocab_size)
-    halfway = GloveConfig(**{**config.__dict__, "epochs": 2})
+    halfway = replace(config, epochs=2)
     train(interrupted, pairs, halfway, checkpoint=tmp_path / "glove.npz")
     resumed = GloveState.load(tmp_path / "glove.npz")
     assert resumed.epochs == 2
@@ -80,17 +83,19 @@ def test_each_epoch_sees_a_different_permutation_of_the_same_nonzeros() -> None:
 
 
 def test_bucketed_shuffle_is_uniform() -> None:
-    # Eight records dealt into four buckets then shuffled within them: every record must land in every
-    # position equally often (chi-square over 8 x 8 position counts), across many seeds.
-    source = np.arange(8, dtype=np.int32).reshape(8, 1)
+    # 64 records dealt into 8 buckets, then shuffled within them: over many seeds every record must land in
+    # every position equally often (chi-square on the 64 x 64 table of counts).
+    n, seeds = 64, 600
+    source = np.arange(n).astype(np.complex128)  # the dtype records travel as (one compiled specialisation)
     target = np.empty_like(source)
-    positions = np.zeros((8, 8), dtype=np.int64)
-    for seed in range(4000):
-        shuffle_records(source, target, seed, 2)
-        positions[target[:, 0], np.arange(8)] += 1
-    assert np.all(positions.sum(axis=0) == 4000)
-    chi2 = ((positions - 500.0) ** 2 / 500.0).sum()
-    assert stats.chi2.sf(chi2, df=49) > 1e-4
+    positions = np.zeros((n, n), dtype=np.int64)
+    for seed in range(seeds):
+        shuffle_records(source, target, seed, 8)
+        positions[target.real.astype(np.int64), np.arange(n)] += 1
+    assert np.all(positions.sum(axis=0) == seeds)  # a permutation every time
+    expected = seeds / n
+    chi2 = ((positions - expected) ** 2 / expected).sum()
+    assert stats.chi2.sf(chi2, df=(n - 1) ** 2) > 1e-4
 
 
 def test_state_round_trips_and_publishes_u_plus_v(tmp_path: Path) -> None:

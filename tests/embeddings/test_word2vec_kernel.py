@@ -6,9 +6,12 @@ expected result is built independently from :mod:`wordlab.embeddings.word2vec.re
 ``sgd_step(model(V, U, centre, contexts, objective), alpha)`` per centre position, in sentence order. A centre
 position's step is the exact gradient step of its J when no output row occurs twice among its predictions (the
 kernel updates output rows as it goes, as word2vec.c does), so the setups below avoid such repeats and assert it.
+CBOW's word2vec.c update is the same step with learning rate n * alpha on the n context vectors.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -48,7 +51,7 @@ class Replay:
             yield centre, contexts, negatives
 
 
-def _run_kernel(V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=None, tree=None, seed=7):
+def _run_kernel(V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=None, tree=None, seed=7, exact=True):
     tokens = np.concatenate([np.asarray(line, dtype=np.int32) for line in lines])
     offsets = np.concatenate([[0], np.cumsum([len(line) for line in lines])]).astype(np.int64)
     points, codes, lengths = (tree.points, tree.codes, tree.lengths) if tree else (
@@ -56,7 +59,7 @@ def _run_kernel(V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=N
     )  # fmt: skip
     out = np.zeros(kernel.OUT_SIZE)
     kernel.train_lines(
-        V, U, tokens, offsets, 0, len(lines), skipgram, loss_kind, window, negative,
+        V, U, tokens, offsets, 0, len(lines), skipgram, exact, loss_kind, window, negative,
         np.full(len(V), ALWAYS_KEEP, np.uint64), noise if noise is not None else np.zeros((1, 2), np.uint32),
         points, codes, lengths, 10_000, ALPHA, ALPHA, np.uint64(seed), True, out,
     )  # fmt: skip
@@ -72,8 +75,13 @@ def _distinct_rows(rows: list[int]) -> bool:
     return len(rows) == len(set(rows))
 
 
-@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
-def test_negative_sampling_steps_equal_reference(architecture: str) -> None:
+def _word2vec_update(grad: ref.ModelGrad, n_context: int) -> ref.ModelGrad:
+    """word2vec.c's CBOW step: the context vectors move n times as far as their true gradient says."""
+    return dataclasses.replace(grad, dV=grad.dV * n_context)
+
+
+@pytest.mark.parametrize(("architecture", "exact"), [("skipgram", True), ("cbow", True), ("cbow", False)])
+def test_negative_sampling_steps_equal_reference(architecture: str, exact: bool) -> None:
     skipgram = architecture == "skipgram"
     vocab, window, negative = 400, 2, 3
     noise = alias_table(np.random.default_rng(1).uniform(0.5, 2.0, vocab))
@@ -90,9 +98,9 @@ def test_negative_sampling_steps_equal_reference(architecture: str) -> None:
     V_expected, U_expected = V.copy(), U.copy()
     for centre, contexts, negatives in plan:
         grad = model(V_expected, U_expected, centre, contexts, ref.negative_sampling_objective(negatives))
-        ref.sgd_step(V_expected, U_expected, grad, ALPHA)
+        ref.sgd_step(V_expected, U_expected, grad if exact else _word2vec_update(grad, len(contexts)), ALPHA)
     _run_kernel(V, U, [sentence], skipgram=skipgram, loss_kind=kernel.LOSS_NEGATIVE, window=window,
-                negative=negative, noise=noise, seed=seed)  # fmt: skip
+                negative=negative, noise=noise, seed=seed, exact=exact)  # fmt: skip
     np.testing.assert_allclose(V, V_expected, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(U, U_expected, rtol=1e-10, atol=1e-13)
 
@@ -168,7 +176,7 @@ def test_subsampling_keeps_words_with_word2vecs_probability() -> None:
     out = np.zeros(kernel.OUT_SIZE)
     kernel.train_lines(
         V.astype(np.float32), U.astype(np.float32), lines.reshape(-1).astype(np.int32), offsets, 0, len(lines),
-        True, kernel.LOSS_NEGATIVE, 2, 1, subsample_thresholds(counts, sample), alias_table(np.ones(len(counts))),
+        True, True, kernel.LOSS_NEGATIVE, 2, 1, subsample_thresholds(counts, sample), alias_table(np.ones(len(counts))),
         np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32), 10_000, 0.01, 0.01,
         np.uint64(mix_seed(3)), False, out,
     )  # fmt: skip

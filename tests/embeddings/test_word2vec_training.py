@@ -47,20 +47,22 @@ def _nearest_same_group(V: np.ndarray, group_of_id: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize(
-    ("architecture", "loss", "threads"),
+    ("architecture", "loss", "threads", "cbow_update"),
     [
-        ("skipgram", "negative", 1),
-        ("cbow", "negative", 2),
-        ("skipgram", "hierarchical", 2),
-        ("cbow", "hierarchical", 1),
-        ("skipgram", "softmax", 1),
+        ("skipgram", "negative", 1, "word2vec"),
+        ("cbow", "negative", 2, "word2vec"),
+        ("cbow", "negative", 1, "gradient"),
+        ("skipgram", "hierarchical", 2, "word2vec"),
+        ("cbow", "hierarchical", 1, "word2vec"),
+        ("skipgram", "softmax", 1, "word2vec"),
     ],
 )
-def test_planted_neighbours_are_nearest(architecture: str, loss: str, threads: int) -> None:
+def test_planted_neighbours_are_nearest(architecture: str, loss: str, threads: int, cbow_update: str) -> None:
     tokens, offsets, counts, group_of_id = _planted_corpus()
     config = Word2VecConfig(
-        dim=16, window=3, architecture=architecture, loss=loss, sample=0.0, epochs=3, threads=threads, block_words=2000
-    )
+        dim=16, window=3, architecture=architecture, loss=loss, cbow_update=cbow_update, sample=0.0, epochs=3,
+        threads=threads, block_words=2000,
+    )  # fmt: skip
     state = Word2VecState.create(counts, config)
     assert _nearest_same_group(state.V, group_of_id) < 0.9  # random vectors do not already pass
     losses: list[float] = []

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import torch
 from omegaconf import DictConfig, OmegaConf
 
 from wordlab.config import TrainerConfig
@@ -40,8 +43,7 @@ def write_head(source: Path, target: Path, sentences: int) -> Path:
 def small_conll(data_dir: Path, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return {
-        split: write_head(data_dir / "conll2003" / name, folder / name, SIZES[split])
-        for split, name in SOURCES.items()
+        split: write_head(data_dir / "conll2003" / name, folder / name, SIZES[split]) for split, name in SOURCES.items()
     }
 
 
@@ -87,3 +89,16 @@ def first_batch(files: dict[str, Path], cache_dir: Path, size: int = 8, min_coun
     raw["train"] = with_entities.select(range(size))
     encoded = encode_splits(raw, vocabulary)
     return next(iter(batches(encoded["train"], size, shuffle=False))), len(vocabulary)
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """One torch thread (the machine's cores are shared), then the process-wide settings as they were."""
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)

@@ -26,6 +26,8 @@ class Word2VecLoss(Enum):
 @dataclass
 class Word2VecEmbeddingConfig:
     model: str = "word2vec"
+    # What the method trains on (a DVC dependency of its stage): the prepared corpus.
+    input: str = "data/prepared"
     architecture: Architecture = Architecture.skipgram
     loss: Word2VecLoss = Word2VecLoss.negative_sampling
     dim: int = 100
@@ -49,4 +51,53 @@ class Word2VecEmbeddingConfig:
     chunk_words: int = 1_000_000
 
 
-EMBEDDING_SCHEMAS: dict[str, type] = {"word2vec": Word2VecEmbeddingConfig}
+class GloveObjective(Enum):
+    weighted = "weighted"  # sum f(X_ij) (u_j.v_i + b_i + b~_j - log X_ij)^2, f(x) = min(1, (x / x_max)^alpha)
+    plain = "plain"  # sum X_ij (u_j.v_i - log X_ij)^2, the course notes' objective
+
+
+class GloveVectors(Enum):
+    sum = "sum"  # u + v: the course's choice and glove.c's default output
+    word = "word"  # v alone
+
+
+@dataclass
+class GloveEmbeddingConfig:
+    model: str = "glove"
+    # What the method trains on (a DVC dependency of its stage): the co-occurrence counts.
+    input: str = "data/cooccurrence"
+    objective: GloveObjective = GloveObjective.weighted
+    vectors: GloveVectors = GloveVectors.sum
+    dim: int = 100
+    epochs: int = 15
+    x_max: float = 10.0
+    alpha: float = 0.75
+    learning_rate: float = 0.05
+    # glove.c's -grad-clip, per component of the gradient.
+    grad_clip: float = 100.0
+    # Words rarer than this in the prepared vocabulary are left out (rows and columns of X dropped).
+    min_count: int = 5
+    # 1 is bit-for-bit reproducible; 2 uses both cores Hogwild-style, as glove.c's threads.
+    threads: int = 1
+    seed: int = 1
+    # Nonzeros per Lightning step (one kernel call); also the checkpoint granularity.
+    chunk_pairs: int = 5_000_000
+
+
+class CooccurrenceWeighting(Enum):
+    plain = "plain"  # every pair in the window counts 1 (the textbook table)
+    harmonic = "harmonic"  # a pair at distance d counts 1/d (Stanford's cooccur)
+
+
+@dataclass
+class CooccurrenceConfig:
+    """The ``count_cooccurrence`` stage's settings (top-level ``cooccurrence`` group)."""
+
+    window: int = 10
+    weighting: CooccurrenceWeighting = CooccurrenceWeighting.harmonic
+    # Bytes the counting may use; beyond it, counts go to shards that are merged.
+    memory_budget: int = 4 * 1024**3
+    threads: int = 2
+
+
+EMBEDDING_SCHEMAS: dict[str, type] = {"word2vec": Word2VecEmbeddingConfig, "glove": GloveEmbeddingConfig}

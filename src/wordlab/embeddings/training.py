@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from wordlab.corpus.prepared import PreparedCorpus
-from wordlab.embeddings.lightning import Word2VecModule
+from wordlab.corpus.prepared import VOCAB_FILE, PreparedCorpus, read_vocab
+from wordlab.embeddings.cooccurrence.store import load_cooccurrences
+from wordlab.embeddings.glove import GloveConfig
+from wordlab.embeddings.lightning import GloveModule, KernelModule, Word2VecModule
 from wordlab.embeddings.outputs import save_embedding_outputs
 from wordlab.embeddings.word2vec import Word2VecConfig, Word2VecState
 from wordlab.io import write_json_atomic
@@ -30,6 +33,8 @@ from wordlab.tracking import StageRun
 from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint
 
 log = logging.getLogger(__name__)
+
+COOCCURRENCE_FILE = "cooccurrence.npz"
 
 _KERNEL_LOSS = {"negative_sampling": "negative", "softmax": "softmax", "hierarchical_softmax": "hierarchical"}
 
@@ -73,10 +78,10 @@ def word2vec_config(method_cfg: DictConfig) -> Word2VecConfig:
     )
 
 
-def _run_key(method_cfg: DictConfig, corpus: TrainingCorpus) -> str:
+def _run_key(method_cfg: DictConfig, words: list[str], counts: np.ndarray) -> str:
     digest = hashlib.sha256(json.dumps(OmegaConf.to_container(method_cfg, enum_to_str=True), sort_keys=True).encode())
-    digest.update("\n".join(corpus.words).encode())
-    digest.update(corpus.counts.tobytes())
+    digest.update("\n".join(words).encode())
+    digest.update(np.ascontiguousarray(counts).tobytes())
     return digest.hexdigest()[:16]
 
 
@@ -85,11 +90,68 @@ def _final_epoch_loss(trainer: Any) -> float:
     return float(curves.train_epoch[-1][2]) if curves.train_epoch else float("nan")
 
 
+@dataclass
+class _Prepared:
+    """A method ready to fit: its module, vocabulary, and how to read the vectors out once trained."""
+
+    module: KernelModule
+    words: list[str]
+    counts: np.ndarray
+    corpus_size: dict[str, int]
+    outputs: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]  # (vectors, V, U)
+
+
+def _prepare_word2vec(method_cfg: DictConfig, input_dir: Path) -> _Prepared:
+    corpus = restrict_vocabulary(PreparedCorpus.load(input_dir), method_cfg.min_count)
+    state = Word2VecState.create(corpus.counts, word2vec_config(method_cfg))
+    module = Word2VecModule(state, corpus.tokens, corpus.line_offsets, method_cfg.chunk_words)
+    return _Prepared(
+        module, corpus.words, corpus.counts, {"corpus_words": int(corpus.line_offsets[-1])},
+        lambda: (state.V, state.V, state.U),
+    )  # fmt: skip
+
+
+def glove_config(method_cfg: DictConfig) -> GloveConfig:
+    return GloveConfig(
+        dim=method_cfg.dim,
+        epochs=method_cfg.epochs,
+        x_max=method_cfg.x_max,
+        alpha=method_cfg.alpha,
+        learning_rate=method_cfg.learning_rate,
+        grad_clip=method_cfg.grad_clip,
+        objective=method_cfg.objective.value,
+        vectors=method_cfg.vectors.value,
+        seed=method_cfg.seed,
+        threads=method_cfg.threads,
+    )
+
+
+def _prepare_glove(method_cfg: DictConfig, input_dir: Path) -> _Prepared:
+    """X restricted to the words seen ``min_count`` times: ids are sorted by count, so that is X[:k, :k]."""
+    words, counts = read_vocab(input_dir / VOCAB_FILE)
+    kept = int((counts >= method_cfg.min_count).sum())
+    matrix = load_cooccurrences(input_dir / COOCCURRENCE_FILE)[:kept, :kept]
+    config = glove_config(method_cfg)
+    state = config.initial_state(kept)
+    pairs = config.pairs(matrix)
+    module = GloveModule(state, pairs, config, method_cfg.chunk_pairs)
+    return _Prepared(
+        module, words[:kept], counts[:kept], {"nonzeros": len(pairs)},
+        lambda: (state.vectors(config.vectors), state.W, state.W_ctx),
+    )  # fmt: skip
+
+
+_PREPARERS: dict[str, Callable[[DictConfig, Path], _Prepared]] = {
+    "word2vec": _prepare_word2vec,
+    "glove": _prepare_glove,
+}
+
+
 def train_method(
     *,
     method: str,
     cfg: DictConfig,
-    corpus_dir: Path,
+    input_dir: Path,
     out_dir: Path,
     metrics_path: Path,
     curves_dir: Path,
@@ -99,12 +161,8 @@ def train_method(
     """Train ``cfg.embedding[method]``; write vectors to ``out_dir`` and metrics to ``metrics_path``."""
     method_cfg = cfg.embedding[method]
     torch.set_num_threads(cfg.trainer.num_threads)
-    corpus = restrict_vocabulary(PreparedCorpus.load(corpus_dir), method_cfg.min_count)
-    if method_cfg.model != "word2vec":
-        raise ValueError(f"embedding.{method}: model {method_cfg.model!r} is not trainable by this stage")
-    state = Word2VecState.create(corpus.counts, word2vec_config(method_cfg))
-    module = Word2VecModule(state, corpus.tokens, corpus.line_offsets, method_cfg.chunk_words)
-    run_checkpoints = checkpoint_dir / _run_key(method_cfg, corpus)
+    prepared = _PREPARERS[method_cfg.model](method_cfg, input_dir)
+    run_checkpoints = checkpoint_dir / _run_key(method_cfg, prepared.words, prepared.counts)
     trainer = build_trainer(
         cfg.trainer,
         max_epochs=method_cfg.epochs,
@@ -115,19 +173,21 @@ def train_method(
         log_every_n_steps=1,
     )
     started = time.perf_counter()
-    trainer.fit(module, ckpt_path=resume_checkpoint(run_checkpoints))
+    trainer.fit(prepared.module, ckpt_path=resume_checkpoint(run_checkpoints))
     seconds = time.perf_counter() - started
-    trained_words = int(module.progress[2])
+    work_done = int(prepared.module.progress[2])
     # The DVC metrics file holds only what the config and seed determine; timings go to MLflow alone.
     metrics: dict[str, Any] = {
-        "vocab_size": len(corpus.words),
-        "corpus_words": int(corpus.line_offsets[-1]),
+        "vocab_size": len(prepared.words),
+        **prepared.corpus_size,
         "epochs": int(method_cfg.epochs),
         "final_loss": _final_epoch_loss(trainer),
     }
-    save_embedding_outputs(out_dir, corpus.words, state.V, state.V, state.U)
+    vectors, V, U = prepared.outputs()
+    save_embedding_outputs(out_dir, prepared.words, vectors, V, U)
     write_json_atomic(metrics_path, metrics)
     discard_checkpoints(run_checkpoints)
-    words_per_sec = trained_words / max(seconds, 1e-9)
-    log.info("%s: %d words in %.1f s (%.0f words/s)", method, trained_words, seconds, words_per_sec)
-    return {**metrics, "train_seconds": seconds, "train_words_per_sec": words_per_sec}
+    unit = "words" if method_cfg.model == "word2vec" else "nonzeros"
+    rate = work_done / max(seconds, 1e-9)
+    log.info("%s: %d %s in %.1f s (%.0f %s/s)", method, work_done, unit, seconds, rate, unit)
+    return {**metrics, "train_seconds": seconds, f"train_{unit}_per_sec": rate}

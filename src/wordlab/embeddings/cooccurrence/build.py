@@ -21,10 +21,10 @@ from wordlab.embeddings.cooccurrence.counting import (
     count_shard,
     indptr_from_counts,
     make_plan,
-    numba_threads,
     stats_for,
 )
 from wordlab.embeddings.cooccurrence.store import save_csr_npz, spilled
+from wordlab.embeddings.cooccurrence.threads import numba_threads
 from wordlab.embeddings.cooccurrence.weighting import Weighting
 from wordlab.io import write_json_atomic
 

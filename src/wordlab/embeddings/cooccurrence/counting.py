@@ -6,23 +6,25 @@ Conventions (they follow Stanford's ``cooccur``, so that results are comparable)
   are already gone from the prepared corpus, so distances are counted over kept words only, as cooccur does
   when it skips out-of-vocabulary words;
 - X is symmetric: a pair at distance d adds its weight to X_ij and to X_ji (so X_ii gets twice the weight of a
-  word repeated within the window, as in cooccur with ``-symmetric 1``);
-- values are float64: 1/d sums of frequent pairs reach 10^6 and more, where float32 would drop the small terms.
+  word repeated within the window, as in cooccur with ``-symmetric 1``). Plain counts are symmetric to the bit;
+  1/d sums of X_ij and X_ji are added in different orders and may differ in the last bit;
+- the output is CSR with sorted int32 column indices and float64 values: 1/d sums of frequent pairs reach 10^6
+  and more, where float32 would drop the small terms, and CSR rows are what the shards produce (COO would
+  double the index memory for no gain; GloVe converts to its own records anyway).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
 from wordlab.embeddings.cooccurrence import kernels
 from wordlab.embeddings.cooccurrence.shards import balanced_bounds, plan_shards
+from wordlab.embeddings.cooccurrence.threads import numba_threads
 from wordlab.embeddings.cooccurrence.weighting import Weighting, check_window, distance_weights
 
 DEFAULT_MEMORY_BUDGET = 4 * 1024**3
@@ -76,20 +78,6 @@ def check_corpus(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int) -> No
         raise ValueError(
             f"token ids must lie in [0, {vocab_size}), found {int(tokens.min())}..{int(tokens.max())}"
         )
-
-
-@contextmanager
-def numba_threads(threads: int | None) -> Iterator[int]:
-    """Run the parallel kernels on ``threads`` threads (default: all numba has), restoring the setting after."""
-    previous = numba.get_num_threads()
-    wanted = previous if threads is None else int(threads)
-    if not 1 <= wanted <= numba.config.NUMBA_NUM_THREADS:
-        raise ValueError(f"threads must lie in 1..{numba.config.NUMBA_NUM_THREADS}, got {threads}")
-    numba.set_num_threads(wanted)
-    try:
-        yield wanted
-    finally:
-        numba.set_num_threads(previous)
 
 
 def make_plan(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -27,6 +29,26 @@ def weighting(x: np.ndarray, objective: Objective | str, x_max: float, alpha: fl
     if Objective(objective) is Objective.plain:
         return x.copy()
     return np.minimum(1.0, (x / x_max) ** alpha)
+
+
+def _as_flat(records: np.ndarray) -> np.ndarray:
+    return records.view(np.complex128).reshape(-1)
+
+
+@numba.njit(cache=True, parallel=True)
+def _records_from_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, plain: bool, x_max: float,
+                      alpha: float, records: np.ndarray, values: np.ndarray) -> None:
+    # One parallel pass instead of numpy's COO conversion and float64 temporaries of the whole matrix.
+    log_x_max = np.log(x_max)
+    for row in numba.prange(indptr.shape[0] - 1):
+        for k in range(indptr[row], indptr[row + 1]):
+            x = data[k]
+            log_x = np.log(x)
+            records[k, 0] = row
+            records[k, 1] = indices[k]
+            values[k, 2] = log_x
+            # (x / x_max)^alpha as exp(alpha (log x - log x_max)): reuses log x, and exp is cheaper than pow.
+            values[k, 3] = x if plain else (1.0 if x >= x_max else np.exp(alpha * (log_x - log_x_max)))
 
 
 @dataclass(frozen=True)
@@ -65,9 +87,28 @@ class GlovePairs:
         return cls(records)
 
     @classmethod
-    def from_matrix(cls, matrix: sp.sparray | sp.spmatrix, **kwargs: object) -> GlovePairs:
-        coo = sp.coo_array(matrix)
-        return cls.from_coo(coo.row, coo.col, coo.data, **kwargs)  # type: ignore[arg-type]
+    def from_matrix(
+        cls,
+        matrix: sp.sparray | sp.spmatrix,
+        *,
+        objective: Objective | str = Objective.weighted,
+        x_max: float = 100.0,
+        alpha: float = 0.75,
+    ) -> GlovePairs:
+        """Records in the matrix's row-major order (CSR), shuffled later."""
+        csr = sp.csr_array(matrix)
+        data = np.asarray(csr.data, dtype=np.float64)
+        if csr.nnz and not (np.all(np.isfinite(data)) and data.min() > 0):
+            raise ValueError("co-occurrence values must be finite and positive (log X is the target)")
+        if x_max <= 0 or alpha < 0:
+            raise ValueError(f"x_max must be positive and alpha non-negative, got {x_max} and {alpha}")
+        if max(csr.shape) > np.iinfo(np.int32).max:
+            raise ValueError(f"a {csr.shape} matrix has ids beyond int32")
+        records = np.empty((csr.nnz, 4), dtype=np.int32)
+        _records_from_csr(csr.indptr.astype(np.int64, copy=False), csr.indices.astype(np.int32, copy=False), data,
+                          Objective(objective) is Objective.plain, float(x_max), float(alpha), records,
+                          records.view(np.float32))
+        return cls(records)
 
     def __post_init__(self) -> None:
         if self.records.ndim != 2 or self.records.shape[1] != 4 or self.records.dtype != np.int32:
@@ -94,7 +135,9 @@ class GlovePairs:
     def weight(self) -> np.ndarray:
         return self.records.view(np.float32)[:, 3]
 
+    @cached_property
     def max_id(self) -> int:
+        """The largest word id used (computed once: chunks check it against the state before every call)."""
         return int(max(self.rows.max(), self.cols.max())) if len(self) else -1
 
     def shuffled(self, seed: int, out: GlovePairs | None = None) -> GlovePairs:
@@ -102,5 +145,8 @@ class GlovePairs:
         target = np.empty_like(self.records) if out is None else out.records
         if target.shape != self.records.shape or target is self.records:
             raise ValueError("out must be a different GlovePairs of the same length")
-        shuffle_records(self.records, target, int(seed))
-        return GlovePairs(target)
+        shuffle_records(_as_flat(self.records), _as_flat(target), int(seed))
+        shuffled = GlovePairs(target)
+        if "max_id" in self.__dict__:
+            shuffled.__dict__["max_id"] = self.max_id  # same records, same ids
+        return shuffled

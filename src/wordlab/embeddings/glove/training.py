@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from wordlab.embeddings.cooccurrence.counting import numba_threads
+from wordlab.embeddings.cooccurrence.threads import numba_threads
 from wordlab.embeddings.glove import kernel
 from wordlab.embeddings.glove.pairs import GlovePairs, Objective
 from wordlab.embeddings.glove.state import GloveState, VectorMode
@@ -111,8 +111,8 @@ def _hyper(config: GloveConfig, dtype: np.dtype) -> np.ndarray:
 def check_compatible(state: GloveState, pairs: GlovePairs) -> None:
     """The kernel does not bounds-check, so ids beyond the state's vocabulary must be refused here."""
     state.validate()
-    if pairs.max_id() >= state.vocab_size:
-        raise ValueError(f"the nonzeros use word id {pairs.max_id()} but the state has {state.vocab_size} words")
+    if pairs.max_id >= state.vocab_size:
+        raise ValueError(f"the nonzeros use word id {pairs.max_id} but the state has {state.vocab_size} words")
 
 
 def train_chunk(state: GloveState, pairs: GlovePairs, start: int, stop: int, config: GloveConfig) -> ChunkResult:

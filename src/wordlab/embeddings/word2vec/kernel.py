@@ -15,8 +15,10 @@ Update semantics for one centre position (the maths is in :mod:`.reference`):
   for v_c is accumulated over the whole window and applied once at the end, and each output row is updated as
   soon as its prediction is scored, as in word2vec.c. When no output row occurs twice in the window this is
   exactly one SGD step on J = sum_j F(o_j, v_c).
-- CBOW: v_avg is the mean of the context vectors and each context vector receives ``dJ/dv_avg / n`` (the true
-  gradient; word2vec.c and gensim add the unscaled ``dJ/dv_avg`` to every context vector).
+- CBOW: v_avg is the mean of the context vectors. With ``cbow_exact`` each context vector receives
+  ``dJ/dv_avg / n``, the true gradient, so the step is exactly one SGD step on J = F(c, v_avg). Without it each
+  context vector receives the unscaled ``dJ/dv_avg``, as word2vec.c and gensim (cbow_mean=1) do: the same SGD
+  step, but with learning rate n * alpha on the context vectors.
 
 Memory, not arithmetic, bounds the speed: each prediction reads a random row of U, far larger than the caches.
 A position's predictions are therefore drawn first, and the rows of the next group are prefetched while the
@@ -110,7 +112,7 @@ def _predict_softmax(l1, neu1e, U, target, alpha, scores, compute_loss):
 
 
 # What the kernel reads per prediction (noise alias table, Huffman paths) and its per-call work buffers.
-Tables = namedtuple("Tables", ["loss_kind", "negative", "noise", "points", "codes", "lengths"])
+Tables = namedtuple("Tables", ["loss_kind", "negative", "noise", "points", "codes", "lengths", "cbow_exact"])
 Scratch = namedtuple("Scratch", ["l1", "neu1e", "scores", "targets", "positive", "group", "typed"])
 
 
@@ -200,7 +202,7 @@ def _skipgram_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state,
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _cbow_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss):
-    """Predict centre i from the mean of its context vectors; each context vector takes 1/n of the gradient.
+    """Predict centre i from the mean of its context vectors, then update them (see the module docstring).
 
     Returns (loss, predictions, RNG state)."""
     l1, neu1e, typed = scratch.l1, scratch.neu1e, scratch.typed
@@ -229,8 +231,9 @@ def _cbow_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state, com
         loss = _predict_softmax(l1, neu1e, U, centre, alpha, scratch.scores, compute_loss)
     else:
         loss = _predict_group(U, scratch, 0, n_targets, alpha, compute_loss)
-    for k in range(dim):
-        neu1e[k] *= inv
+    if tables.cbow_exact:
+        for k in range(dim):
+            neu1e[k] *= inv
     for j in range(lo, hi):
         if j != i:
             c = sentence[j]
@@ -264,6 +267,7 @@ def train_lines(
     line_start,
     line_end,
     skipgram,
+    cbow_exact,
     loss_kind,
     window,
     negative,
@@ -298,7 +302,7 @@ def train_lines(
     )
     scratch.typed[0] = 1.0
     scratch.typed[1] = _MAX_SCORE
-    tables = Tables(loss_kind, negative, noise, points, codes, lengths)
+    tables = Tables(loss_kind, negative, noise, points, codes, lengths, cbow_exact)
     sentence = np.empty(max_sentence_len, np.int64)
     state = np.uint64(seed) & _MASK48
     uwindow = np.uint64(window)

@@ -6,19 +6,21 @@ Hub's ``ner_tags`` (IOB2 ClassLabel ids) and returns the splits in torch format.
 split's own plus the vocabulary's, so its cache files (beside the Arrow data) are reused exactly when both match.
 
 Batches are whole sentences padded to the longest in the batch, with a boolean ``mask``. A batch sampler hands
-each batch's indices to the dataset in one call (one Arrow slice rather than one read per sentence), and the
-shuffle comes from its own seeded generator so that the order depends on the seed alone.
+each batch's indices to the dataset in one call (one Arrow slice rather than one read per sentence); training
+batches group sentences of similar length (:class:`BucketBatches`), shuffled by their own seeded generator so
+that the order depends on the seed alone.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
 from datasets import Dataset, DatasetDict
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+from torch.utils.data import BatchSampler, DataLoader, Sampler, SequentialSampler
 
 from wordlab.evaluation.ner.casing import casing
 from wordlab.evaluation.ner.vocab import WordVocabulary
@@ -64,15 +66,45 @@ def pad_batch(rows: Mapping[str, list[torch.Tensor]]) -> Batch:
     return {"word_ids": pad("word_ids"), "caps_ids": pad("caps_ids"), "tags": pad("ner_tags"), "mask": mask}
 
 
+class BucketBatches(Sampler[list[int]]):
+    """Shuffled batches of sentences of similar length: a new order each epoch, drawn from ``seed`` alone.
+
+    CoNLL-2003 mixes one-word headlines with 100-word sentences; batched at random, most of a batch would be
+    padding that the window classifier and the CRF's dynamic programmes still pay for. Shuffling, cutting into
+    pools of ``pool`` batches, sorting each pool by length and shuffling the batches keeps the batches random
+    in content and order while their sentences are of similar length.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, *, seed: int, pool: int = 50) -> None:
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.pool = pool
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        order = torch.randperm(len(self.lengths), generator=self.generator).tolist()
+        span = self.batch_size * self.pool
+        grouped: list[list[int]] = []
+        for start in range(0, len(order), span):
+            pool = sorted(order[start : start + span], key=self.lengths.__getitem__)
+            grouped += [pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
+        for index in torch.randperm(len(grouped), generator=self.generator).tolist():
+            yield grouped[index]
+
+
 def batches(dataset: Dataset, batch_size: int, *, shuffle: bool, seed: int = 0) -> DataLoader:
-    """Batches of whole sentences; shuffled from ``seed`` (a new order each epoch), else in file order."""
+    """Batches of whole sentences; shuffled and bucketed by length from ``seed``, else in file order."""
     if shuffle:
-        sampler: Any = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
+        lengths = [len(ids) for ids in dataset.with_format(None)["word_ids"]]
+        sampler: Any = BucketBatches(lengths, batch_size, seed=seed)
     else:
-        sampler = SequentialSampler(dataset)
+        sampler = BatchSampler(SequentialSampler(dataset), batch_size=batch_size, drop_last=False)
     return DataLoader(
         dataset,  # type: ignore[arg-type]
-        sampler=BatchSampler(sampler, batch_size=batch_size, drop_last=False),
+        sampler=sampler,
         batch_size=None,
         collate_fn=pad_batch,
     )

@@ -39,6 +39,7 @@ class WindowTagger(nn.Module):
         super().__init__()
         self.embedding = embedding
         self.half_window = half_window
+        self.num_tags = num_tags
         width = (2 * half_window + 1) * embedding.dim
         self.mlp = nn.Sequential(
             InvertedDropout(dropout),
@@ -56,7 +57,10 @@ class WindowTagger(nn.Module):
         features = self.embedding(words, caps)  # (batch, time + 2k, dim)
         windows = features.unfold(1, 2 * k + 1, 1)  # (batch, time, dim, 2k + 1)
         windows = windows.transpose(2, 3).flatten(2)  # (batch, time, (2k + 1) * dim), left to right
-        return self.mlp(windows)
+        # Only real tokens go through the layers: a batch is often more padding than sentence.
+        scores = windows.new_zeros(*mask.shape, self.num_tags)
+        scores[mask] = self.mlp(windows[mask])
+        return scores
 
 
 class BiLstmTagger(nn.Module):

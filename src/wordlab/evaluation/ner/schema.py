@@ -17,7 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 
 def _adam() -> dict[str, Any]:
-    return {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3}
+    return {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3, "fused": True}
 
 
 @dataclass

@@ -42,7 +42,9 @@ def entity_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[st
         )
     metrics: dict[str, float] = {}
     overall = report.get(_OVERALL, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
-    metrics.update(precision=float(overall["precision"]), recall=float(overall["recall"]), f1=float(overall["f1-score"]))
+    metrics.update(
+        precision=float(overall["precision"]), recall=float(overall["recall"]), f1=float(overall["f1-score"])
+    )
     types = list(ENTITY_TYPES) + sorted(k for k in report if k not in ENTITY_TYPES and not k.endswith(" avg"))
     for kind in types:
         row = report.get(kind, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
