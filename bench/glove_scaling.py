@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -34,8 +33,16 @@ from wordlab.embeddings.glove import GloveConfig, GlovePairs, train_chunk
 from wordlab.embeddings.glove.training import epoch_pairs
 
 
-def peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+def memory_status(field: str) -> int:
+    """VmRSS (resident now) or VmHWM (peak resident) of this process, in bytes.
+
+    Not ``getrusage``'s ru_maxrss: a child inherits its parent's value at fork, so a child's peak would read as
+    the parent's whenever the parent had more resident. VmHWM belongs to the process's own address space.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not found in /proc/self/status")
 
 
 def repeated(corpus_dir: Path, factor: int, split: str) -> tuple[np.ndarray, np.ndarray, int]:
@@ -60,7 +67,7 @@ def count_once(corpus_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     """Runs in a fresh process: the co-occurrence stage on a prepared corpus, and its peak memory."""
     vocab_size = PreparedCorpus.load(corpus_dir).vocab_size
     count_cooccurrences(np.arange(1000) % vocab_size, np.array([0, 1000]), vocab_size, window=2)  # compile
-    baseline = peak_rss_bytes()  # the interpreter, numba and the kernels: nothing larger has run yet
+    baseline = memory_status("VmRSS")  # the interpreter, numba and the compiled kernels
     config = CooccurrenceConfig(window=args.window, memory_budget=args.memory_budget, threads=args.threads,
                                 split=args.split)
     with tempfile.TemporaryDirectory(prefix="glove-scaling-") as scratch:
@@ -76,7 +83,7 @@ def count_once(corpus_dir: Path, args: argparse.Namespace) -> dict[str, object]:
         "shards": stats.shards,
         "memory_budget": args.memory_budget,
         "seconds": round(seconds, 3),
-        "peak_rss_bytes": peak_rss_bytes(),
+        "peak_rss_bytes": memory_status("VmHWM"),
         "rss_before_count_bytes": baseline,
     }
 

@@ -14,7 +14,6 @@ from mlflow import MlflowClient
 
 from wordlab.corpus.prepared import PreparedCorpus
 
-
 METHODS = ["skipgram", "cbow", "glove"]
 
 
@@ -100,6 +99,9 @@ def _check_report_and_method_runs(repo: Path, methods: list[str]) -> None:
         intrinsic = json.loads((repo / "metrics" / "intrinsic" / f"{method}.json").read_text())
         for key in ("analogy.3cosadd.total", "analogy.coverage", "similarity.wordsim353.spearman"):
             assert table.loc[method, key] == pytest.approx(intrinsic[key], rel=1e-5, abs=1e-9)
+        extrinsic = json.loads((repo / "metrics" / "ner" / f"{method}.json").read_text())
+        for key in ("ner.window.test.f1", "ner.window_random.test.f1", "ner.window.test.PER.f1"):
+            assert table.loc[method, key] == pytest.approx(extrinsic[key], rel=1e-5, abs=1e-9)
         assert (repo / "reports" / "plots" / f"pca_{method}.png").stat().st_size > 0
     assert (repo / "reports" / "plots" / "learning_curves.png").stat().st_size > 0
     client = MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")

@@ -18,6 +18,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from wordlab.embeddings.schema import EMBEDDING_SCHEMAS, CooccurrenceConfig
+from wordlab.evaluation.ner.schema import NER_SCHEMAS
 from wordlab.evaluation.schema import EvaluationConfig
 from wordlab.nn.config import RegularizationConfig
 
@@ -88,6 +89,9 @@ class TrainerConfig:
     deterministic: bool = True
     log_every_n_steps: int = 50
     enable_progress_bar: bool = True
+    # Batches per epoch to train / validate on (null: all); quick runs and the smoke experiment set them.
+    limit_train_batches: int | None = None
+    limit_val_batches: int | None = None
     # torch intra-op threads; the machine wordlab targets has 2 cores.
     num_threads: int = 2
 
@@ -111,6 +115,8 @@ class WordlabConfig:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     # One entry per embedding method to train (see wordlab.embeddings.schema); each checked by its `model`.
     cooccurrence: CooccurrenceConfig = field(default_factory=CooccurrenceConfig)
+    # One entry per NER tagger to train on every method's vectors (see wordlab.evaluation.ner.schema).
+    ner: dict[str, Any] = field(default_factory=dict)
     embedding: dict[str, Any] = field(default_factory=dict)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     # The toolkit's groups: Hydra `_target_` nodes (checked by instantiation) and regularisation (a strict schema).
@@ -132,6 +138,9 @@ def validate(raw: dict[str, Any] | DictConfig, source: str = "<config>", text: s
         for name in list(merged.embedding):
             prefix = f"embedding.{name}."
             merged.embedding[name] = _validate_entry(merged.embedding[name], EMBEDDING_SCHEMAS, "model")
+        for name in list(merged.ner):
+            prefix = f"ner.{name}."
+            merged.ner[name] = _validate_entry(merged.ner[name], NER_SCHEMAS, "model")
         prefix = ""
         OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as error:

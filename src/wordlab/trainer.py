@@ -71,6 +71,9 @@ def build_trainer(
         "num_sanity_val_steps": 0,
         "default_root_dir": str(checkpoint_dir or curves_dir),
     }
+    for limit in ("limit_train_batches", "limit_val_batches"):
+        if trainer_cfg.get(limit) is not None:
+            options[limit] = int(trainer_cfg[limit])
     options.update(overrides)
     return pl.Trainer(**options)
 

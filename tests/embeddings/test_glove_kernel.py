@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from wordlab.embeddings.glove import GloveConfig, GlovePairs, GloveState, train_chunk
+from wordlab.embeddings.glove import GloveConfig, GlovePairs, GloveState, plan_chunks, train_chunk
 from wordlab.embeddings.glove import objective as reference
 
 PARAMS = ("W", "W_ctx", "b", "b_ctx")
@@ -77,8 +79,10 @@ def test_a_chunk_is_exactly_the_steps_of_its_slice() -> None:
     pairs = GlovePairs.from_coo(rows, cols, vals, x_max=config.x_max)
     whole, pieces = config.initial_state(9), config.initial_state(9)
     train_chunk(whole, pairs, 0, n, config)
-    for start, stop in [(0, 17), (17, 18), (18, 60)]:
-        train_chunk(pieces, pairs, start, stop, config)
+    bounds = plan_chunks(n, 17)
+    assert bounds[0] == 0 and bounds[-1] == n and np.all(np.diff(bounds) <= 17) and len(bounds) == 5
+    for start, stop in pairwise(bounds):
+        train_chunk(pieces, pairs, int(start), int(stop), config)
     assert_states_close(pieces, whole, rtol=0)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from wordlab.embeddings.cooccurrence import kernels
+from wordlab.embeddings.cooccurrence.memory import scratch_array
 from wordlab.embeddings.cooccurrence.shards import balanced_bounds, plan_shards
 from wordlab.embeddings.cooccurrence.threads import numba_threads
 from wordlab.embeddings.cooccurrence.weighting import Weighting, check_window, distance_weights
@@ -107,14 +108,14 @@ def count_shard(plan: CountPlan, lo: int, hi: int) -> ShardCounts:
     """Rows [lo, hi) of X: scatter their pairs into buckets, then sum each bucket."""
     starts = np.zeros(hi - lo + 1, dtype=np.int64)
     np.cumsum(plan.record_counts[lo:hi], out=starts[1:])
-    records = np.empty(int(starts[-1]), dtype=np.int32)
+    records = scratch_array(int(starts[-1]), np.int32)
     thread_bounds = balanced_bounds(plan.record_counts, lo, hi, plan.threads)
     kernels.scatter_records(plan.tokens, plan.offsets, plan.window, thread_bounds, starts, records)
     nnz = kernels.count_unique(records, starts, thread_bounds, plan.vocab_size)
     indptr = np.zeros(hi - lo + 1, dtype=np.int64)
     np.cumsum(nnz, out=indptr[1:])
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    data = np.empty(int(indptr[-1]), dtype=np.float64)
+    indices = scratch_array(int(indptr[-1]), np.int32)
+    data = scratch_array(int(indptr[-1]), np.float64)
     weights = distance_weights(plan.window, plan.weighting)
     kernels.reduce_rows(records, starts, weights, thread_bounds, plan.vocab_size, indptr, indices, data)
     return ShardCounts(lo, hi, indptr, indices, data)

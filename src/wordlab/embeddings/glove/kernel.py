@@ -9,14 +9,17 @@ Per nonzero (i, j) with weight f and target log X_ij, the step follows glove.c (
     b_i  -= fdiff * bias_lr / sqrt(G_b);  G_b += (fdiff * bias_lr)^2
 
 glove.c's bias step has no learning rate (bias_lr = 1) and no clipping; that is kept as the default because
-the maintainers found the "fixed" bias step gave worse vectors (stanfordnlp/GloVe#209). Both vector updates
-use the values from before the step, as in glove.c. A non-finite fdiff skips the update, as glove.c does.
+the maintainers' first experiments with a "fixed" bias step gave worse vectors (stanfordnlp/GloVe#209).
+Both vector updates use the values from before the step, as in glove.c. A non-finite fdiff skips the update,
+as glove.c does.
 
 Threads split the (shuffled) records into contiguous slices and update the shared arrays without locks
 (Hogwild, like glove.c's pthreads): collisions are rare because X is sparse, and tolerated when they happen.
 The rows of the nonzero ``LOOKAHEAD`` steps ahead are prefetched, so that their cache misses overlap.
 The hyper-parameters arrive as an array of the state's dtype, so that float32 state stays float32 arithmetic
-(and SIMD) all the way through. fastmath is on except for the flags that would assume away NaN and inf.
+(and SIMD) all the way through. fastmath is on except for the flags that would assume away NaN and inf, and
+``error_model="numpy"`` drops Python's division-by-zero check, which otherwise stops LLVM vectorising the
+update loop (in float32, x / sqrt(g) then compiles to a reciprocal square root plus a Newton step).
 """
 
 from __future__ import annotations

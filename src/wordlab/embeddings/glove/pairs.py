@@ -15,6 +15,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from wordlab.embeddings.cooccurrence.memory import scratch_array
 from wordlab.embeddings.glove.shuffle import shuffle_records
 
 
@@ -104,7 +105,7 @@ class GlovePairs:
             raise ValueError(f"x_max must be positive and alpha non-negative, got {x_max} and {alpha}")
         if max(csr.shape) > np.iinfo(np.int32).max:
             raise ValueError(f"a {csr.shape} matrix has ids beyond int32")
-        records = np.empty((csr.nnz, 4), dtype=np.int32)
+        records = scratch_array(4 * csr.nnz, np.int32).reshape(csr.nnz, 4)
         _records_from_csr(csr.indptr.astype(np.int64, copy=False), csr.indices.astype(np.int32, copy=False), data,
                           Objective(objective) is Objective.plain, float(x_max), float(alpha), records,
                           records.view(np.float32))
@@ -142,7 +143,7 @@ class GlovePairs:
 
     def shuffled(self, seed: int, out: GlovePairs | None = None) -> GlovePairs:
         """The same records in a uniformly random order fixed by ``seed`` (into ``out`` if given, to reuse it)."""
-        target = np.empty_like(self.records) if out is None else out.records
+        target = scratch_array(self.records.size, np.int32).reshape(self.records.shape) if out is None else out.records
         if target.shape != self.records.shape or target is self.records:
             raise ValueError("out must be a different GlovePairs of the same length")
         shuffle_records(_as_flat(self.records), _as_flat(target), int(seed))

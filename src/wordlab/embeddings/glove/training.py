@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from wordlab.embeddings.cooccurrence.memory import scratch_array
 from wordlab.embeddings.cooccurrence.threads import numba_threads
 from wordlab.embeddings.glove import kernel
 from wordlab.embeddings.glove.pairs import GlovePairs, Objective
@@ -154,7 +155,7 @@ def train(
 ) -> list[ChunkResult]:
     """Train from ``state.epochs`` up to ``config.epochs``, saving ``checkpoint`` (atomically) after each epoch."""
     history: list[ChunkResult] = []
-    scratch = GlovePairs(np.empty_like(pairs.records))
+    scratch = GlovePairs(scratch_array(pairs.records.size, np.int32).reshape(pairs.records.shape))
     while state.epochs < config.epochs:
         result = train_epoch(state, pairs, config, scratch)
         history.append(result)

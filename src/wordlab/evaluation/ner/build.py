@@ -33,6 +33,8 @@ def build_table(
     rng = np.random.default_rng(int(cfg.seed))
     if vectors_path is None:
         vocabulary = vocabulary_from_tokens(train_tokens, int(cfg.min_count), bool(cfg.normalise_digits))
+        if not vocabulary.words:
+            raise ValueError(f"no training word occurs min_count={cfg.min_count} times: the vocabulary would be empty")
         return vocabulary, initial_table(vocabulary, None, dim=int(cfg.dim), random_init=True, rng=rng)
     vectors = load_vectors(vectors_path)
     vocabulary, rows = vocabulary_from_vectors(vectors.words, all_tokens, bool(cfg.normalise_digits))
@@ -43,7 +45,7 @@ def build_table(
     return vocabulary, table
 
 
-def build_tagger(cfg: Any, table: np.ndarray, tag_names: Sequence[str]) -> NerTagger:
+def build_tagger(cfg: Any, table: np.ndarray, tag_names: Sequence[str], *, log_prefix: str = "") -> NerTagger:
     generator = torch.Generator().manual_seed(int(cfg.seed))
     embedding = TokenEmbedding(table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim))
     if embedding.caps is not None:
@@ -82,6 +84,7 @@ def build_tagger(cfg: Any, table: np.ndarray, tag_names: Sequence[str]) -> NerTa
         optimizer=_plain(cfg.optimizer),
         scheduler=_plain(cfg.scheduler),
         weight_decay=float(cfg.weight_decay),
+        log_prefix=log_prefix,
     )
 
 

@@ -2,7 +2,8 @@
 
 Validation logs ``val_loss`` (for the learning curves) and ``val_f1``, the entity-level F1 of the decoded dev
 sentences, which early stopping and best-epoch selection monitor: the loss can keep falling while the F1 no
-longer moves, and the F1 is what is reported.
+longer moves, and the F1 is what is reported. With a ``log_prefix`` (``ner.<name>.``) the loggers get the
+prefixed keys instead, so that several taggers trained in one MLflow run keep separate histories.
 
 Weight decay spares biases (the toolkit's rule) and every embedding: a fine-tuned word row that no training
 token uses would otherwise only ever be decayed, and Adam would turn that tiny pull into full-size steps that
@@ -38,8 +39,10 @@ class NerTagger(pl.LightningModule):
         optimizer: Mapping[str, Any] | None = None,
         scheduler: Mapping[str, Any] | None = None,
         weight_decay: float = 0.0,
+        log_prefix: str = "",
     ) -> None:
         super().__init__()
+        self.log_prefix = log_prefix
         self.network = network
         self.head = head
         self.tag_names = tuple(tag_names)
@@ -61,13 +64,21 @@ class NerTagger(pl.LightningModule):
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         scores = self(batch)
         loss = self.head.loss(scores, batch["tags"], batch["mask"])
-        self.log("val_loss", loss, batch_size=int(batch["mask"].sum()))
+        self._log("val_loss", loss, batch_size=int(batch["mask"].sum()))
         self._gold += self.names(batch["tags"], batch["mask"])
         self._predicted += self.names_of(self.head.decode(scores, batch["mask"]))
 
     def on_validation_epoch_end(self) -> None:
         if self._gold:
-            self.log("val_f1", entity_scores(self._gold, self._predicted)["f1"])
+            self._log("val_f1", entity_scores(self._gold, self._predicted)["f1"])
+
+    def _log(self, key: str, value: torch.Tensor | float, **options: Any) -> None:
+        """``key`` for the callbacks (curves, early stopping, best epoch); ``<log_prefix><key>`` for the loggers."""
+        if not self.log_prefix:
+            self.log(key, value, **options)
+            return
+        self.log(key, value, logger=False, **options)
+        self.log(f"{self.log_prefix}{key}", value, **options)
 
     @torch.no_grad()
     def predict_batch(self, batch: Batch) -> list[list[str]]:

@@ -7,9 +7,9 @@ model selection only) and ``test`` (eng.testb, scored once, with the weights of 
 Outputs, each written atomically: ``predictions.test.conll`` and ``predictions.validation.conll`` in ``out_dir``
 (see :mod:`wordlab.evaluation.ner.predictions`), and the metrics JSON. Metrics are flat keys
 ``ner.<name>.<split>.<statistic>`` (``test``/``dev``; overall ``f1``, ``precision``, ``recall`` and
-``<TYPE>.<statistic>`` per entity type, F1 in [0, 1]) plus ``ner.<name>.best_epoch``, ``epochs``, ``vocab_size``
-and ``test.unk_rate`` (the share of test tokens without a row). Epoch times go to the log and to MLflow only:
-they are not reproducible, and DVC metrics must be.
+``<TYPE>.<statistic>`` per entity type, F1 in [0, 1]) plus ``ner.<name>.best_epoch`` (0-based),
+``epochs_trained``, ``vocab_size`` and ``test.unk_rate`` (the share of test tokens without a row). Epoch times
+go to the log and to MLflow only: they are not reproducible, and DVC metrics must be.
 
 Checkpoints, when a directory is given, sit in a subfolder keyed by everything that determines the run, so that
 an interrupted run resumes into the same run only; they are deleted once the run completes.
@@ -25,12 +25,14 @@ import time
 import warnings
 from collections.abc import Mapping
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
 import numpy as np
 import torch
+from datasets import DatasetDict
 from omegaconf import OmegaConf
 
 from wordlab.data.hf import conll2003_dataset_dict
@@ -42,7 +44,7 @@ from wordlab.evaluation.ner.predictions import write_predictions
 from wordlab.evaluation.ner.schema import validate_ner_entry
 from wordlab.evaluation.ner.scoring import entity_scores
 from wordlab.evaluation.ner.selection import EpochTimer, KeepBest
-from wordlab.evaluation.ner.vocab import UNK
+from wordlab.evaluation.ner.vocab import UNK, WordVocabulary
 from wordlab.io import write_json_atomic
 from wordlab.nn.callbacks import regularization_callbacks
 from wordlab.nn.config import EarlyStoppingConfig, RegularizationConfig, StopMode
@@ -52,6 +54,7 @@ from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoin
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation", "test")
+EVAL_BATCH = 128  # sentences per batch when only decoding
 _REPORTED = {"validation": "dev", "test": "test"}
 CHECKPOINT_VERSION = 1
 
@@ -81,35 +84,18 @@ def run_ner(
     arguments go to the Lightning Trainer (tests pass ``limit_train_batches``).
     """
     cfg = validate_ner_entry(ner_cfg)
-    missing = [split for split in SPLITS if split not in files]
-    if missing or set(files) - set(SPLITS):
-        raise ValueError(f"files must map exactly {list(SPLITS)} to CoNLL-2003 files, got {sorted(files)}")
-    for split in SPLITS:
-        if not Path(files[split]).is_file():
-            raise FileNotFoundError(f"{files[split]}: the {split} file of CoNLL-2003 does not exist")
+    _check_files(files)
     if vectors_path is None and cfg.vectors is not None:
         log.warning("ner.%s names vectors %r but none were given: training from random vectors", name, cfg.vectors)
     torch.set_num_threads(int(trainer_cfg.num_threads))
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
-    metrics_path = metrics_path or Path(out_dir) / "metrics.json"
     with ExitStack() as stack:
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wordlab-ner-")))
-        raw = conll2003_dataset_dict({split: Path(files[split]) for split in SPLITS}, Path(cache_dir))
-        tag_names = list(raw["train"].features["ner_tags"].feature.names)
-        tokens = {split: raw[split]["tokens"] for split in SPLITS}
-        vocabulary, table = build_table(
-            cfg,
-            vectors_path,
-            (t for sentence in tokens["train"] for t in sentence),
-            (t for split in SPLITS for sentence in tokens[split] for t in sentence),
-        )
-        encoded = encode_splits(raw, vocabulary)
-        module = build_tagger(cfg, table, tag_names)
+        data = _prepare(cfg, vectors_path, files, Path(cache_dir))
+        module = build_tagger(cfg, data.table, data.tag_names, log_prefix=f"ner.{name}.")
         keep, timer = KeepBest("val_f1"), EpochTimer()
-        run_checkpoints = None
-        if checkpoint_dir is not None:
-            run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files)
+        run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
         trainer = build_trainer(
             trainer_cfg,
             max_epochs=int(cfg.epochs),
@@ -119,32 +105,80 @@ def run_ner(
             callbacks=[keep, timer, *regularization_callbacks(_regularization(cfg))],
             **{"gradient_clip_val": cfg.grad_clip, **trainer_overrides},
         )
-        train_loader = batches(encoded["train"], int(cfg.batch_size), shuffle=True, seed=int(cfg.seed))
-        dev_loader = batches(encoded["validation"], int(cfg.batch_size) * 4, shuffle=False)
-        resume = resume_checkpoint(run_checkpoints) if run_checkpoints is not None else None
         started = time.perf_counter()
-        trainer.fit(module, train_loader, dev_loader, ckpt_path=resume)
+        trainer.fit(
+            module,
+            batches(data.encoded["train"], int(cfg.batch_size), shuffle=True, seed=int(cfg.seed)),
+            batches(data.encoded["validation"], EVAL_BATCH, shuffle=False),
+            ckpt_path=resume_checkpoint(run_checkpoints) if run_checkpoints is not None else None,
+        )
         fit_seconds = time.perf_counter() - started
         keep.restore(module)
-        metrics: dict[str, float] = {
+        metrics = {
             f"ner.{name}.best_epoch": float(keep.best_epoch if keep.best_epoch is not None else -1),
-            f"ner.{name}.epochs": float(trainer.current_epoch),
-            f"ner.{name}.vocab_size": float(len(vocabulary)),
+            f"ner.{name}.epochs_trained": float(trainer.current_epoch),
+            f"ner.{name}.vocab_size": float(len(data.vocabulary)),
+            f"ner.{name}.test.unk_rate": data.unk_rate("test"),
+            **_score(name, module, data, Path(out_dir)),
         }
-        out_dir = Path(out_dir)
-        for split in ("validation", "test"):
-            predicted = predict(module, batches(encoded[split], int(cfg.batch_size) * 4, shuffle=False))
-            gold = [[tag_names[i] for i in row] for row in raw[split]["ner_tags"]]
-            scores = entity_scores(gold, predicted)
-            metrics.update({f"ner.{name}.{_REPORTED[split]}.{key}": value for key, value in scores.items()})
-            write_predictions(out_dir / f"predictions.{split}.conll", tokens[split], gold, predicted)
-        test_ids = np.concatenate([np.asarray(vocabulary.ids(sentence)) for sentence in tokens["test"]])
-        metrics[f"ner.{name}.test.unk_rate"] = float(np.mean(test_ids == UNK))
-    write_json_atomic(metrics_path, metrics)
-    _report_cost(name, timer.seconds, fit_seconds, run)
+    write_json_atomic(metrics_path or Path(out_dir) / "metrics.json", metrics)
+    _report_cost(name, timer, fit_seconds, run)
     if run_checkpoints is not None:
         discard_checkpoints(run_checkpoints)
     log.info("ner.%s: dev F1 %.4f, test F1 %.4f", name, metrics[f"ner.{name}.dev.f1"], metrics[f"ner.{name}.test.f1"])
+    return metrics
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The three splits as read (tokens, gold tag ids) and as the model reads them, with the word table."""
+
+    raw: DatasetDict
+    encoded: DatasetDict
+    tag_names: list[str]
+    vocabulary: WordVocabulary
+    table: np.ndarray
+
+    def tokens(self, split: str) -> list[list[str]]:
+        return self.raw[split]["tokens"]
+
+    def gold(self, split: str) -> list[list[str]]:
+        return [[self.tag_names[i] for i in row] for row in self.raw[split]["ner_tags"]]
+
+    def unk_rate(self, split: str) -> float:
+        ids = [i for sentence in self.tokens(split) for i in self.vocabulary.ids(sentence)]
+        return float(np.mean(np.asarray(ids) == UNK))
+
+
+def _check_files(files: Mapping[str, Path]) -> None:
+    if set(files) != set(SPLITS):
+        raise ValueError(f"files must map exactly {list(SPLITS)} to CoNLL-2003 files, got {sorted(files)}")
+    for split in SPLITS:
+        if not Path(files[split]).is_file():
+            raise FileNotFoundError(f"{files[split]}: the {split} file of CoNLL-2003 does not exist")
+
+
+def _prepare(cfg: Any, vectors_path: Path | None, files: Mapping[str, Path], cache_dir: Path) -> _Data:
+    raw = conll2003_dataset_dict({split: Path(files[split]) for split in SPLITS}, cache_dir)
+    tokens = {split: raw[split]["tokens"] for split in SPLITS}
+    vocabulary, table = build_table(
+        cfg,
+        vectors_path,
+        (t for sentence in tokens["train"] for t in sentence),
+        (t for split in SPLITS for sentence in tokens[split] for t in sentence),
+    )
+    tag_names = list(raw["train"].features["ner_tags"].feature.names)
+    return _Data(raw, encode_splits(raw, vocabulary), tag_names, vocabulary, table)
+
+
+def _score(name: str, module: NerTagger, data: _Data, out_dir: Path) -> dict[str, float]:
+    """Dev and test scores of the module as it is, with each split's predictions written beside."""
+    metrics: dict[str, float] = {}
+    for split in ("validation", "test"):
+        predicted = predict(module, batches(data.encoded[split], EVAL_BATCH, shuffle=False))
+        gold = data.gold(split)
+        metrics.update({f"ner.{name}.{_REPORTED[split]}.{k}": v for k, v in entity_scores(gold, predicted).items()})
+        write_predictions(out_dir / f"predictions.{split}.conll", data.tokens(split), gold, predicted)
     return metrics
 
 
@@ -175,17 +209,25 @@ def _run_key(cfg: Any, vectors_path: Path | None, files: Mapping[str, Path]) -> 
     return digest.hexdigest()[:16]
 
 
-def _report_cost(name: str, epoch_seconds: list[float], fit_seconds: float, run: StageRun | None) -> None:
-    if not epoch_seconds:
+def _report_cost(name: str, timer: EpochTimer, fit_seconds: float, run: StageRun | None) -> None:
+    if not timer.seconds:
         return
-    mean = float(np.mean(epoch_seconds))
+    wall, cpu = float(np.mean(timer.seconds)), float(np.mean(timer.cpu_seconds))
     log.info(
-        "ner.%s: %d epochs in %.1f s (%.1f s per epoch with dev evaluation: %s)",
+        "ner.%s: %d epochs in %.1f s; per epoch with dev evaluation %.1f s wall (%s), %.1f s CPU (%s)",
         name,
-        len(epoch_seconds),
+        len(timer.seconds),
         fit_seconds,
-        mean,
-        ", ".join(f"{s:.1f}" for s in epoch_seconds),
+        wall,
+        ", ".join(f"{s:.1f}" for s in timer.seconds),
+        cpu,
+        ", ".join(f"{s:.1f}" for s in timer.cpu_seconds),
     )
     if run is not None:
-        run.log_metrics({f"ner.{name}.fit_seconds": fit_seconds, f"ner.{name}.epoch_seconds": mean})
+        run.log_metrics(
+            {
+                f"ner.{name}.fit_seconds": fit_seconds,
+                f"ner.{name}.epoch_seconds": wall,
+                f"ner.{name}.epoch_cpu_seconds": cpu,
+            }
+        )
