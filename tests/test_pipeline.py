@@ -18,7 +18,7 @@ METHODS = ["skipgram", "cbow", "glove"]
 
 
 def dvc(*args: str) -> str:
-    done = subprocess.run(["dvc", *args], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(["dvc", *args], capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
 
