@@ -12,7 +12,8 @@ wall-clock ratio also depends on what else ran meanwhile, so words per CPU-secon
 gensim's job-producer thread included) are reported too.
 
 Quality: Google analogies (``restrict_vocab`` most frequent words, gensim's evaluator) and the Spearman
-correlation on WordSim-353, both scored by gensim on each model's input vectors.
+correlation on WordSim-353 and SimLex-999, all scored by the same code (gensim's) on each model's input vectors.
+``--save-vectors DIR`` keeps wordlab's vectors (word2vec binary ``DIR/<model>.bin``), e.g. for the NER stage.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> 
     kv = KeyedVectors(vectors.shape[1])
     kv.add_vectors(words, vectors)
     analogy, _ = kv.evaluate_word_analogies(str(args.analogy), restrict_vocab=args.restrict_vocab)
-    _pearson, spearman, _oov = kv.evaluate_word_pairs(str(args.wordsim))
-    return {"analogy": round(float(analogy), 4), "wordsim353": round(float(spearman[0]), 4)}
+    scores = {"analogy": round(float(analogy), 4)}
+    for name, path in (("wordsim353", args.wordsim), ("simlex999", args.simlex)):
+        _pearson, spearman, _oov = kv.evaluate_word_pairs(str(path))
+        scores[name] = round(float(spearman[0]), 4)
+    return scores
 
 
 def run_wordlab(model: str, alpha: float, corpus: PreparedCorpus, tokens, offsets, args) -> tuple[float, float, Any]:
@@ -121,7 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     data = Path(__file__).resolve().parents[2] / "shared" / "data"
     parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
     parser.add_argument("--wordsim", type=Path, default=data / "similarity" / "wordsim353.tsv")
+    parser.add_argument("--simlex", type=Path, default=data / "similarity" / "simlex999.txt")
     parser.add_argument("--restrict-vocab", type=int, default=30_000)
+    parser.add_argument("--save-vectors", type=Path, default=None, help="folder for wordlab's <model>.bin")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -152,6 +158,8 @@ def main(argv: list[str] | None = None) -> None:
                     seconds, cpu_seconds, V = run_wordlab(model, ours_alpha, corpus, tokens, offsets, args)
                     if who not in scores:
                         scores[who] = _scores(corpus.words, V, args)
+                        if args.save_vectors is not None:
+                            _save_vectors(args.save_vectors / f"{model}.bin", corpus.words, V)
                 else:
                     seconds, cpu_seconds, (words, vectors, _) = run_gensim(
                         model, theirs_alpha, corpus, sentences, corpus_file, args
@@ -186,6 +194,15 @@ def main(argv: list[str] | None = None) -> None:
             for name, value in values.items():
                 line[f"{who}_{name}"] = value
         print(json.dumps(line), flush=True)
+
+
+def _save_vectors(path: Path, words: list[str], vectors: np.ndarray) -> None:
+    from gensim.models import KeyedVectors
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kv = KeyedVectors(vectors.shape[1])
+    kv.add_vectors(words, vectors)
+    kv.save_word2vec_format(str(path), binary=True)
 
 
 def _pairs(spec: str) -> list[tuple[str, float]]:

@@ -40,9 +40,10 @@ def build_trainer(
     run: StageRun | None,
     checkpoint_every_n_steps: int | None = None,
     callbacks: list[Callback] | None = None,
+    metric_prefix: str = "",
     **overrides: Any,
 ) -> pl.Trainer:
-    all_callbacks: list[Callback] = [LearningCurves(curves_dir), *(callbacks or [])]
+    all_callbacks: list[Callback] = [LearningCurves(curves_dir, metric_prefix=metric_prefix), *(callbacks or [])]
     if checkpoint_dir is not None:
         all_callbacks.append(
             ModelCheckpoint(

@@ -24,6 +24,7 @@ MODELS = {
     "window": {"model": "window", "half_window": 1},
     "bilstm_softmax": {"model": "bilstm", "crf": False},
     "bilstm_crf": {"model": "bilstm", "crf": True},
+    "bilstm_crf_chars": {"model": "bilstm", "crf": True, "char_dim": 4, "char_filters": 6},
 }
 
 

@@ -57,7 +57,13 @@ def test_bilstm_crf_run_writes_predictions_that_rescore_to_its_metrics(
 ) -> None:
     with stage_run(mlflow_uri, "ner-test", "ner", {}, {}) as stage:
         metrics = run(
-            "crf", {"model": "bilstm", **QUICK, "epochs": 3}, conll, vectors, tmp_path, run=stage, limit_train_batches=8
+            "crf",
+            {"model": "bilstm", **QUICK, "epochs": 3, "char_filters": 4, "char_dim": 4},
+            conll,
+            vectors,
+            tmp_path,
+            run=stage,
+            limit_train_batches=8,
         )
     out = tmp_path / "out"
     assert json.loads((out / "metrics.json").read_text()) == pytest.approx(metrics)
@@ -72,7 +78,11 @@ def test_bilstm_crf_run_writes_predictions_that_rescore_to_its_metrics(
         assert f"ner.crf.test.{kind}.f1" in metrics
     client = MlflowClient(mlflow_uri)
     history = [m.value for m in client.get_metric_history(stage.run_id, "ner.crf.val_f1")]
-    assert client.get_metric_history(stage.run_id, "val_f1") == []  # taggers sharing a run keep their own keys
+    for key in ("val_f1", "train_loss", "train_loss_epoch"):  # taggers sharing a run keep their own keys
+        assert client.get_metric_history(stage.run_id, key) == []
+    train_curve = (tmp_path / "curves" / "train.tsv").read_text().splitlines()[1:]
+    logged = [(m.step, m.value) for m in client.get_metric_history(stage.run_id, "ner.crf.train_loss")]
+    assert sorted(logged) == [(int(step), float(loss)) for step, _, loss in (row.split("\t") for row in train_curve)]
     assert len(history) == metrics["ner.crf.epochs_trained"]
     assert metrics["ner.crf.dev.f1"] == pytest.approx(max(history))  # the best dev epoch is the one reported
     assert history.index(max(history)) == metrics["ner.crf.best_epoch"]

@@ -81,8 +81,11 @@ class LearningCurves(Callback):
         val_metric: str = "val_loss",
         log_to_loggers: bool = True,
         flush_seconds: float = 10.0,
+        metric_prefix: str = "",
     ) -> None:
         self.directory = Path(directory)
+        # Put before the logger keys (``ner.window.train_loss``) when several fits share one MLflow run.
+        self.metric_prefix = metric_prefix
         self.val_metric = val_metric
         self.log_to_loggers = log_to_loggers
         self.flush_seconds = flush_seconds
@@ -151,7 +154,7 @@ class LearningCurves(Callback):
 
     def _log(self, key: str, value: float, step: int) -> None:
         if self.log_to_loggers:
-            self._pending.append((key, value, step, int(time.time() * 1000)))
+            self._pending.append((f"{self.metric_prefix}{key}", value, step, int(time.time() * 1000)))
 
     def flush(self, trainer: pl.Trainer) -> None:
         """Send the buffered metric points to the Trainer's loggers (MLflow: in batches, one commit each)."""

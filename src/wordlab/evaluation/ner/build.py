@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from wordlab.evaluation.ner.characters import CharCnn
 from wordlab.evaluation.ner.embedding import TokenEmbedding
 from wordlab.evaluation.ner.heads import CrfHead, SoftmaxHead
 from wordlab.evaluation.ner.module import NerTagger
@@ -47,7 +48,12 @@ def build_table(
 
 def build_tagger(cfg: Any, table: np.ndarray, tag_names: Sequence[str], *, log_prefix: str = "") -> NerTagger:
     generator = torch.Generator().manual_seed(int(cfg.seed))
-    embedding = TokenEmbedding(table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim))
+    chars = None
+    if int(cfg.get("char_filters", 0)) > 0:
+        chars = CharCnn(
+            int(cfg.char_dim), int(cfg.char_filters), int(cfg.char_width), float(cfg.dropout), generator=generator
+        )
+    embedding = TokenEmbedding(table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim), chars=chars)
     if embedding.caps is not None:
         with torch.no_grad():
             embedding.caps.weight.normal_(0.0, float(table[1:].std()), generator=generator)

@@ -1,9 +1,11 @@
 """CoNLL-2003 as padded tensor batches: the Hub-shaped DatasetDict, encoded with ``.map``, read as torch.
 
 Users asked for the ``datasets`` route, so that what a model sees is a ``Dataset`` they can inspect, filter or
-swap for the Hub's own ``conll2003``: :func:`encode_splits` adds ``word_ids`` and ``caps_ids`` columns beside the
-Hub's ``ner_tags`` (IOB2 ClassLabel ids) and returns the splits in torch format. The map's fingerprint is the
-split's own plus the vocabulary's, so its cache files (beside the Arrow data) are reused exactly when both match.
+swap for the Hub's own ``conll2003``: :func:`encode_splits` adds ``word_ids``, ``caps_ids`` and the characters
+(``char_ids``, all of a sentence's in one flat list, with ``char_lengths`` per token: a ragged column would not
+become a tensor) beside the Hub's ``ner_tags`` (IOB2 ClassLabel ids) and returns the splits in torch format. The
+map's fingerprint is the split's own plus the vocabulary's, so its cache files (beside the Arrow data) are reused
+exactly when both match.
 
 Batches are whole sentences padded to the longest in the batch, with a boolean ``mask``. A batch sampler hands
 each batch's indices to the dataset in one call (one Arrow slice rather than one read per sentence); training
@@ -23,10 +25,11 @@ from datasets import Dataset, DatasetDict
 from torch.utils.data import BatchSampler, DataLoader, Sampler, SequentialSampler
 
 from wordlab.evaluation.ner.casing import casing
+from wordlab.evaluation.ner.characters import char_ids
 from wordlab.evaluation.ner.vocab import WordVocabulary
 
-ENCODING_VERSION = 1  # bump when the encoding changes for the same vocabulary
-COLUMNS = ["word_ids", "caps_ids", "ner_tags"]
+ENCODING_VERSION = 2  # bump when the encoding changes for the same vocabulary
+COLUMNS = ["word_ids", "caps_ids", "char_ids", "char_lengths", "ner_tags"]
 Batch = dict[str, torch.Tensor]
 
 
@@ -35,9 +38,12 @@ def encode_splits(dataset_dict: DatasetDict, vocabulary: WordVocabulary) -> Data
 
     def encode(batch: Mapping[str, list[Any]]) -> dict[str, list[list[int]]]:
         sentences = batch["tokens"]
+        chars = [[char_ids(token) for token in tokens] for tokens in sentences]
         return {
             "word_ids": [vocabulary.ids(tokens) for tokens in sentences],
             "caps_ids": [[int(casing(token)) for token in tokens] for tokens in sentences],
+            "char_ids": [[c for word in words for c in word] for words in chars],
+            "char_lengths": [[len(word) for word in words] for words in chars],
         }
 
     encoded = {}
@@ -56,14 +62,28 @@ def encode_splits(dataset_dict: DatasetDict, vocabulary: WordVocabulary) -> Data
 
 
 def pad_batch(rows: Mapping[str, list[torch.Tensor]]) -> Batch:
-    """Columns of a batch of sentences, padded with 0 (PAD) to the longest; ``mask`` marks the real tokens."""
+    """Columns of a batch of sentences, padded with 0 (PAD) to the longest; ``mask`` marks the real tokens.
+
+    ``chars`` is (sentences, tokens, characters): each token's character ids, padded with 0 to the longest token.
+    """
     lengths = torch.tensor([len(ids) for ids in rows["word_ids"]])
     mask = torch.arange(int(lengths.max())).unsqueeze(0) < lengths.unsqueeze(1)
 
     def pad(column: str) -> torch.Tensor:
         return torch.nn.utils.rnn.pad_sequence(list(rows[column]), batch_first=True, padding_value=0).long()
 
-    return {"word_ids": pad("word_ids"), "caps_ids": pad("caps_ids"), "tags": pad("ner_tags"), "mask": mask}
+    word_lengths = pad("char_lengths")  # (sentences, tokens), 0 at padding positions
+    chars = torch.zeros(*word_lengths.shape, max(int(word_lengths.max()), 1), dtype=torch.long)
+    # Row-major positions of every real character: its token's place in the batch, then its place in the token.
+    in_token = torch.arange(chars.shape[2]).expand(*word_lengths.shape, -1) < word_lengths.unsqueeze(-1)
+    chars[in_token] = torch.cat([ids.long() for ids in rows["char_ids"]])
+    return {
+        "word_ids": pad("word_ids"),
+        "caps_ids": pad("caps_ids"),
+        "chars": chars,
+        "tags": pad("ner_tags"),
+        "mask": mask,
+    }
 
 
 class BucketBatches(Sampler[list[int]]):

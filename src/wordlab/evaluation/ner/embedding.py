@@ -1,4 +1,5 @@
-"""Token features for the taggers: a word vector (frozen or fine-tuned) beside a small casing embedding.
+"""Token features for the taggers: a word vector (frozen or fine-tuned) beside a small casing embedding and,
+optionally, a character-CNN feature (:mod:`wordlab.evaluation.ner.characters`).
 
 The word table is split in two tensors so that freezing is exact: the pretrained rows can sit in a parameter
 with ``requires_grad=False`` (no optimiser, weight decay or momentum can move them) while UNK and BOUNDARY,
@@ -12,6 +13,7 @@ import torch
 from torch import nn
 
 from wordlab.evaluation.ner.casing import NUM_CASINGS, Casing
+from wordlab.evaluation.ner.characters import CharCnn
 from wordlab.evaluation.ner.vocab import NUM_SPECIALS, PAD
 
 
@@ -36,16 +38,23 @@ class WordEmbedding(nn.Module):
 
 
 class TokenEmbedding(nn.Module):
-    """``[word vector; casing vector]`` per token; ``dim`` is the width of the concatenation."""
+    """``[word vector; casing vector; character feature]`` per token; ``dim`` is the width of the concatenation."""
 
-    def __init__(self, table: np.ndarray, *, freeze: bool, caps_dim: int) -> None:
+    def __init__(self, table: np.ndarray, *, freeze: bool, caps_dim: int, chars: CharCnn | None = None) -> None:
         super().__init__()
         self.word = WordEmbedding(table, freeze=freeze)
         self.caps = nn.Embedding(NUM_CASINGS, caps_dim, padding_idx=Casing.PAD) if caps_dim else None
-        self.dim = self.word.dim + caps_dim
+        self.chars = chars
+        self.dim = self.word.dim + caps_dim + (chars.dim if chars is not None else 0)
 
-    def forward(self, word_ids: torch.Tensor, caps_ids: torch.Tensor) -> torch.Tensor:
-        vectors = self.word(word_ids)
-        if self.caps is None:
-            return vectors
-        return torch.cat([vectors, self.caps(caps_ids)], dim=-1)
+    def forward(
+        self, word_ids: torch.Tensor, caps_ids: torch.Tensor, chars: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        features = [self.word(word_ids)]
+        if self.caps is not None:
+            features.append(self.caps(caps_ids))
+        if self.chars is not None:
+            if chars is None:
+                raise ValueError("this tagger reads characters: the batch must hold 'chars'")
+            features.append(self.chars(chars))
+        return torch.cat(features, dim=-1) if len(features) > 1 else features[0]

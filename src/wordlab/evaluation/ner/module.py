@@ -53,7 +53,7 @@ class NerTagger(pl.LightningModule):
         self._predicted: list[list[str]] = []
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        return self.network(batch["word_ids"], batch["caps_ids"], batch["mask"])
+        return self.network(batch["word_ids"], batch["caps_ids"], batch["mask"], batch.get("chars"))
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         return self.head.loss(self(batch), batch["tags"], batch["mask"])

@@ -4,9 +4,9 @@
   of the ``2 * half_window + 1`` tokens centred on it, concatenated, through one hidden layer. Positions beyond
   either end of the sentence (and the padding of shorter sentences in the batch) read the learned BOUNDARY
   vector, Collobert's PADDING word, so a window never sees another sentence or a batch artefact.
-- :class:`BiLstmTagger` reads the whole sentence in both directions (Lample et al. 2016 without the character
-  model, whose job the casing feature partly does). Packed sequences keep the backward LSTM from starting in the
-  padding.
+- :class:`BiLstmTagger` reads the whole sentence in both directions (Lample et al. 2016), with Ma & Hovy
+  (2016)'s character CNN in the token features when configured. Packed sequences keep the backward LSTM from
+  starting in the padding.
 
 Dropout follows Lample et al.: on the token features and on the layer below the output.
 """
@@ -50,7 +50,11 @@ class WindowTagger(nn.Module):
         )
         initialise(self.mlp, generator=generator)
 
-    def forward(self, word_ids: torch.Tensor, caps_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, word_ids: torch.Tensor, caps_ids: torch.Tensor, mask: torch.Tensor, chars: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        if self.embedding.chars is not None:
+            raise ValueError("the window tagger has no character model (BOUNDARY positions have no characters)")
         k = self.half_window
         words = nn.functional.pad(word_ids.masked_fill(~mask, BOUNDARY), (k, k), value=BOUNDARY)
         caps = nn.functional.pad(caps_ids.masked_fill(~mask, Casing.BOUNDARY), (k, k), value=int(Casing.BOUNDARY))
@@ -93,8 +97,10 @@ class BiLstmTagger(nn.Module):
                 if name.startswith("bias_ih"):
                     param[hidden : 2 * hidden] = 1.0
 
-    def forward(self, word_ids: torch.Tensor, caps_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        features = self.dropout(self.embedding(word_ids, caps_ids))
+    def forward(
+        self, word_ids: torch.Tensor, caps_ids: torch.Tensor, mask: torch.Tensor, chars: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        features = self.dropout(self.embedding(word_ids, caps_ids, chars))
         lengths = mask.sum(dim=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(features, lengths, batch_first=True, enforce_sorted=False)
         states, _ = self.lstm(packed)

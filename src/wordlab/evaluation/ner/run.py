@@ -103,6 +103,7 @@ def run_ner(
             checkpoint_dir=run_checkpoints,
             run=run,
             callbacks=[keep, timer, *regularization_callbacks(_regularization(cfg))],
+            metric_prefix=f"ner.{name}.",  # the taggers of one stage share its MLflow run
             **{"gradient_clip_val": cfg.grad_clip, **trainer_overrides},
         )
         started = time.perf_counter()

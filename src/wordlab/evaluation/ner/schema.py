@@ -76,6 +76,11 @@ class BiLstmNerConfig(NerConfig):
     hidden: int = 100  # per direction
     layers: int = 1
     crf: bool = True
+    # Ma & Hovy (2016)'s character CNN: character-embedding width and number of filters (0: no character model),
+    # and the filters' width in characters (odd).
+    char_dim: int = 30
+    char_filters: int = 0
+    char_width: int = 3
 
 
 NER_SCHEMAS: dict[str, type[NerConfig]] = {"window": WindowNerConfig, "bilstm": BiLstmNerConfig}
@@ -100,10 +105,15 @@ def check_ner_entry(cfg: Any) -> None:
     for key in positive:
         if int(cfg[key]) < 1:
             raise ValueError(f"ner.{key} must be >= 1, got {cfg[key]}")
-    non_negative = ["caps_dim"] + (["half_window"] if "half_window" in cfg else [])
+    non_negative = ["caps_dim"] + [key for key in ("half_window", "char_filters") if key in cfg]
     for key in non_negative:
         if int(cfg[key]) < 0:
             raise ValueError(f"ner.{key} must be >= 0, got {cfg[key]}")
+    if "char_filters" in cfg and int(cfg.char_filters) > 0:
+        if int(cfg.char_dim) < 1:
+            raise ValueError(f"ner.char_dim must be >= 1 with a character model, got {cfg.char_dim}")
+        if int(cfg.char_width) < 1 or int(cfg.char_width) % 2 == 0:
+            raise ValueError(f"ner.char_width must be odd and positive, got {cfg.char_width}")
     if not 0.0 <= float(cfg.dropout) < 1.0:
         raise ValueError(f"ner.dropout must be in [0, 1), got {cfg.dropout}")
     if float(cfg.weight_decay) < 0.0:
