@@ -126,3 +126,16 @@ def test_hydra_sweep_through_the_dvc_queue(repo_copy: Path) -> None:
     runs = client.search_runs([client.get_experiment_by_name("wordlab").experiment_id])
     assert sorted(r.data.params["corpus.name"] for r in runs) == ["ptb", "wikitext2"]
     assert all(r.data.tags.get("dvc.experiment") for r in runs)
+
+
+@pytest.mark.slow
+def test_exp_run_with_one_embedding_trains_and_evaluates_that_method_only(repo_copy: Path) -> None:
+    out = dvc("exp", "run", "-S", "embedding=cbow", "-S", "experiment=smoke")
+    assert "Running stage 'train_embeddings@cbow'" in out
+    assert "train_embeddings@skipgram" not in out and "train_embeddings@glove" not in out
+    trained = json.loads((repo_copy / "metrics" / "embeddings" / "cbow.json").read_text())
+    vectors_file = repo_copy / "models" / "embeddings" / "cbow" / "vectors.bin"
+    vectors = KeyedVectors.load_word2vec_format(vectors_file, binary=True)
+    assert len(vectors) == trained["vocab_size"]
+    assert yaml.safe_load((repo_copy / "params.yaml").read_text())["embedding"]["cbow"]["model"] == "word2vec"
+    _check_report_and_method_runs(repo_copy, ["cbow"])

@@ -17,6 +17,7 @@ from wordlab.evaluation.ner.vocab import (
     load_vectors,
     vocabulary_from_tokens,
     vocabulary_from_vectors,
+    with_training_words,
 )
 
 
@@ -75,6 +76,25 @@ def test_training_vocabulary_keeps_frequent_normalised_forms() -> None:
     assert vocabulary.words == ("the", "0000")
     assert vocabulary.id("tHe") == NUM_SPECIALS and vocabulary.id("1850") == NUM_SPECIALS + 1
     assert vocabulary.id("rare") == vocabulary.id("Paris") == UNK
+
+
+def test_training_words_without_a_vector_get_own_rows_after_the_pretrained_ones() -> None:
+    train = ["Paris", "(", "(", "Norilsk", "NORILSK", "1996-12-06", "1997-01-07", "Xyzzy", "paris", "paris"]
+    base, _ = vocabulary_from_vectors(["paris", "the"], train + ["Oslo"], True)
+    vocabulary = with_training_words(base, train, min_count=2)
+    # Counted by normalised form, most frequent first; "paris" has a vector, "xyzzy" is seen once.
+    assert vocabulary.words == ("paris", "(", "0000-00-00", "norilsk")
+    assert vocabulary.own_rows == 3
+    assert vocabulary.id("Paris") == base.id("Paris")  # a vector is always found first
+    assert vocabulary.id("Norilsk") == vocabulary.id("norilsk") == NUM_SPECIALS + 3
+    assert vocabulary.id("1995-02-03") == NUM_SPECIALS + 2  # a test date reaches the training dates' row
+    assert vocabulary.id("Xyzzy") == vocabulary.id("Oslo") == UNK
+    assert vocabulary.fingerprint() != base.fingerprint()
+    pretrained = np.full((1, 4), 7.0, dtype=np.float32)
+    table = initial_table(vocabulary, pretrained, dim=4, random_init=False, rng=np.random.default_rng(0))
+    assert table.shape == (NUM_SPECIALS + 4, 4)
+    np.testing.assert_array_equal(table[NUM_SPECIALS], pretrained[0])
+    assert (table[NUM_SPECIALS + 1 :] != 7.0).all()  # own rows start random
 
 
 def test_initial_table_copies_pretrained_rows_and_the_baseline_matches_their_spread() -> None:

@@ -40,12 +40,12 @@ def batch_and_vocab(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return first_batch(small_conll(data_dir, folder / "conll"), folder / "cache")
 
 
-def tagger(kind: str, vocab_size: int, **overrides: object) -> NerTagger:
+def tagger(kind: str, vocab_size: int, own_rows: int = 0, **overrides: object) -> NerTagger:
     cfg = validate_ner_entry({**TINY, **MODELS[kind], **overrides})
     table = np.random.default_rng(0).normal(0.0, 0.5, size=(vocab_size, 8)).astype(np.float32)
     table[0] = 0.0
     torch.manual_seed(0)
-    return build_tagger(cfg, table, tag_names())
+    return build_tagger(cfg, table, tag_names(), own_rows=own_rows)
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
@@ -62,9 +62,13 @@ def test_every_tagger_overfits_one_batch(kind: str, batch_and_vocab: tuple[dict,
 @pytest.mark.parametrize("freeze", [True, False])
 def test_frozen_vectors_stay_put_while_unk_and_boundary_learn(freeze: bool, batch_and_vocab: tuple[dict, int]) -> None:
     batch, vocab_size = batch_and_vocab
-    module = tagger("window", vocab_size, freeze=freeze)
+    module = tagger("window", vocab_size, own_rows=vocab_size // 2, freeze=freeze)
     words = module.network.embedding.word
     before_words, before_special = words.words.detach().clone(), words.special.detach().clone()
+    before_own = words.own.detach().clone()
+    table = torch.cat([torch.zeros(1, 8), words.special, words.words, words.own]).detach()
+    ids = batch["word_ids"]
+    torch.testing.assert_close(words(ids), table[ids])  # the three pieces read as one table
     optimizer = torch.optim.Adam([p for p in module.parameters() if p.requires_grad], lr=0.05)
     for _ in range(3):
         optimizer.zero_grad()
@@ -72,6 +76,8 @@ def test_frozen_vectors_stay_put_while_unk_and_boundary_learn(freeze: bool, batc
         optimizer.step()
     assert torch.equal(words.words, before_words) == freeze
     assert not torch.equal(words.special, before_special)  # BOUNDARY pads every window; trained either way
+    own_used = ids[ids >= words.own_from] - words.own_from
+    assert len(own_used) and not torch.equal(words.own[own_used], before_own[own_used])  # own rows train either way
     if freeze:
         trainable = {name for name, p in module.named_parameters() if p.requires_grad}
         assert "network.embedding.word.words" not in trainable

@@ -21,6 +21,7 @@ from wordlab.evaluation.ner.vocab import (
     load_vectors,
     vocabulary_from_tokens,
     vocabulary_from_vectors,
+    with_training_words,
 )
 
 
@@ -30,6 +31,7 @@ def build_table(
     train_tokens: Iterable[str],
     all_tokens: Iterable[str],
 ) -> tuple[WordVocabulary, np.ndarray]:
+    train_tokens = list(train_tokens)
     """The vocabulary and initial table: from the vectors file when there is one, else from the training set."""
     rng = np.random.default_rng(int(cfg.seed))
     if vectors_path is None:
@@ -41,19 +43,26 @@ def build_table(
     vocabulary, rows = vocabulary_from_vectors(vectors.words, all_tokens, bool(cfg.normalise_digits))
     if not vocabulary.words:
         raise ValueError(f"{vectors_path}: no token of the CoNLL-2003 files has a vector in it (in any casing)")
+    if cfg.train_words_min_count is not None:
+        vocabulary = with_training_words(vocabulary, train_tokens, int(cfg.train_words_min_count))
     pretrained = vectors.matrix[rows]
     table = initial_table(vocabulary, pretrained, dim=vectors.dim, random_init=bool(cfg.random_init), rng=rng)
     return vocabulary, table
 
 
-def build_tagger(cfg: Any, table: np.ndarray, tag_names: Sequence[str], *, log_prefix: str = "") -> NerTagger:
+def build_tagger(
+    cfg: Any, table: np.ndarray, tag_names: Sequence[str], *, own_rows: int = 0, log_prefix: str = ""
+) -> NerTagger:
+    """The tagger ``cfg`` describes over the initial word ``table``, whose last ``own_rows`` rows always train."""
     generator = torch.Generator().manual_seed(int(cfg.seed))
     chars = None
     if int(cfg.get("char_filters", 0)) > 0:
         chars = CharCnn(
             int(cfg.char_dim), int(cfg.char_filters), int(cfg.char_width), float(cfg.dropout), generator=generator
         )
-    embedding = TokenEmbedding(table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim), chars=chars)
+    embedding = TokenEmbedding(
+        table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim), chars=chars, own_rows=own_rows
+    )
     if embedding.caps is not None:
         with torch.no_grad():
             embedding.caps.weight.normal_(0.0, float(table[1:].std()), generator=generator)

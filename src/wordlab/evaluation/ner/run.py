@@ -93,7 +93,9 @@ def run_ner(
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wordlab-ner-")))
         data = _prepare(cfg, vectors_path, files, Path(cache_dir))
-        module = build_tagger(cfg, data.table, data.tag_names, log_prefix=f"ner.{name}.")
+        module = build_tagger(
+            cfg, data.table, data.tag_names, own_rows=data.vocabulary.own_rows, log_prefix=f"ner.{name}."
+        )
         keep, timer = KeepBest("val_f1"), EpochTimer()
         run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
         trainer = build_trainer(
@@ -119,6 +121,7 @@ def run_ner(
             f"ner.{name}.best_epoch": float(keep.best_epoch if keep.best_epoch is not None else -1),
             f"ner.{name}.epochs_trained": float(trainer.current_epoch),
             f"ner.{name}.vocab_size": float(len(data.vocabulary)),
+            f"ner.{name}.own_rows": float(data.vocabulary.own_rows),
             f"ner.{name}.test.unk_rate": data.unk_rate("test"),
             **_score(name, module, data, Path(out_dir)),
         }

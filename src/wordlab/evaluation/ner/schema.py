@@ -37,6 +37,9 @@ class NerConfig:
     # Only without a vectors file: the word dimension, and the training-set count that earns a word its own row.
     dim: int = 100
     min_count: int = 2
+    # Only with a vectors file: training forms without a vector seen this often get their own row (random start,
+    # always trained), as Lample et al. (2016) add the training words to the pretrained ones; null: they are UNK.
+    train_words_min_count: int | None = 2
     # Width of the learned capitalisation-class embedding that restores what lower-cased vectors lose; 0: none.
     caps_dim: int = 5
     dropout: float = 0.5
@@ -120,5 +123,7 @@ def check_ner_entry(cfg: Any) -> None:
         raise ValueError(f"ner.weight_decay must be >= 0, got {cfg.weight_decay}")
     if cfg.grad_clip is not None and float(cfg.grad_clip) <= 0.0:
         raise ValueError(f"ner.grad_clip must be positive or null, got {cfg.grad_clip}")
+    if cfg.train_words_min_count is not None and int(cfg.train_words_min_count) < 1:
+        raise ValueError(f"ner.train_words_min_count must be >= 1 or null, got {cfg.train_words_min_count}")
     if cfg.patience is not None and int(cfg.patience) < 0:
         raise ValueError(f"ner.patience must be >= 0 or null, got {cfg.patience}")

@@ -3,7 +3,11 @@
 Lookup tries, in order, the token as written, its lower case, and (``normalise_digits``) both with every digit
 made 0, taking the first form the vectors hold. Case-preserving vectors (WikiText-2) thus give "Paris" its own
 row while lower-cased ones fall back to "paris", with no setting to get wrong; the casing feature carries what
-the fall-back loses. A token no form of which has a vector gets the UNK row, which is trained.
+the fall-back loses. A token no form of which has a vector gets the UNK row, which is trained, unless its
+normalised form occurs at least ``train_words_min_count`` times in the training set: then, as Lample et al. (2016)
+add the training words to the pretrained vocabulary, it gets a row of its own (:func:`with_training_words`),
+random at first and always trained. Lower-cased vectors of a 17M-token corpus have no row for a quarter of
+CoNLL-2003's entity tokens ("Norilsk", "U.S.", "1996-12-06", every punctuation mark when the corpus stripped it).
 
 The table holds only the vector words some token of the given splits reaches. Rows no token reaches can change
 no prediction, so this is the full vectors file in effect, at a fraction of the memory and optimiser time (a
@@ -51,6 +55,9 @@ class WordVocabulary:
     normalise_digits: bool
     # True when the words are normalised forms (no vectors file), so tokens are normalised before lookup.
     normalised_keys: bool = False
+    # The last ``own_rows`` words are training forms without a vector, keyed by their normalised form (the last
+    # lookup form, so a token reaches its vector first); the words before them have pretrained rows.
+    own_rows: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {word: NUM_SPECIALS + i for i, word in enumerate(self.words)})
@@ -73,7 +80,7 @@ class WordVocabulary:
 
     def fingerprint(self) -> str:
         """A key for anything derived from this vocabulary (the encoded datasets' cache files)."""
-        digest = hashlib.sha256(f"{self.normalise_digits}|{self.normalised_keys}|".encode())
+        digest = hashlib.sha256(f"{self.normalise_digits}|{self.normalised_keys}|{self.own_rows}|".encode())
         digest.update("\n".join(self.words).encode())
         return digest.hexdigest()[:16]
 
@@ -101,6 +108,17 @@ def vocabulary_from_vectors(
     by_row = {row: word for word, row in position.items()}
     words = tuple(by_row[int(row)] for row in rows)
     return WordVocabulary(words, normalise_digits), rows
+
+
+def with_training_words(
+    vocabulary: WordVocabulary, train_tokens: Iterable[str], min_count: int
+) -> WordVocabulary:
+    """``vocabulary`` plus the normalised forms of training tokens without a vector, seen ``min_count`` times."""
+    counts = Counter(
+        normalise(token, vocabulary.normalise_digits) for token in train_tokens if vocabulary.id(token) == UNK
+    )
+    kept = sorted((word for word, count in counts.items() if count >= min_count), key=lambda w: (-counts[w], w))
+    return WordVocabulary(vocabulary.words + tuple(kept), vocabulary.normalise_digits, own_rows=len(kept))
 
 
 def vocabulary_from_tokens(train_tokens: Iterable[str], min_count: int, normalise_digits: bool) -> WordVocabulary:
@@ -137,16 +155,18 @@ def initial_table(
     random_init: bool,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """The table's starting values: ``pretrained`` (rows of ``vocabulary.words``), or random of the same spread.
+    """The table's starting values: ``pretrained`` (rows of the words that have vectors, all but the vocabulary's
+    ``own_rows`` last), or random of the same spread; the own rows always start random.
 
     The baseline draws from a normal with the pretrained values' own standard deviation, so that it differs from
     the pretrained run only in what the vectors know, not in their scale (which alone changes how a tanh layer and
     the optimiser behave). Without vectors the spread is ``1/sqrt(dim)``, unit-norm vectors on average. PAD is 0;
     UNK and BOUNDARY start random at the same spread.
     """
+    with_vectors = len(vocabulary.words) - vocabulary.own_rows
     if pretrained is not None:
-        if pretrained.shape != (len(vocabulary.words), dim):
-            raise ValueError(f"pretrained rows have shape {pretrained.shape}, expected {(len(vocabulary.words), dim)}")
+        if pretrained.shape != (with_vectors, dim):
+            raise ValueError(f"pretrained rows have shape {pretrained.shape}, expected {(with_vectors, dim)}")
         spread = float(pretrained.std()) if pretrained.size else 1.0 / np.sqrt(dim)
     else:
         spread = 1.0 / np.sqrt(dim)
@@ -154,5 +174,5 @@ def initial_table(
     table = rng.normal(0.0, spread, size=(len(vocabulary), dim)).astype(np.float32)
     table[PAD] = 0.0
     if pretrained is not None and not random_init:
-        table[NUM_SPECIALS:] = pretrained
+        table[NUM_SPECIALS : NUM_SPECIALS + with_vectors] = pretrained
     return table
