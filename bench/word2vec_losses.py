@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from word2vec_vs_gensim import _sentences  # the same sentences (10,000-token cut) as the main benchmark
+from word2vec_vs_gensim import _sentences, keyed_vectors  # the same sentences (10,000-token cut) as the main benchmark
 from wordlab.corpus.prepared import PreparedCorpus
 from wordlab.embeddings.word2vec import Word2VecConfig, Word2VecState, train, train_chunk
 
@@ -32,11 +32,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _wordsim(words: list[str], vectors: np.ndarray, path: Path) -> float:
-    from gensim.models import KeyedVectors
-
-    kv = KeyedVectors(vectors.shape[1])
-    kv.add_vectors(words, vectors)
-    return round(float(kv.evaluate_word_pairs(str(path))[1][0]), 4)
+    return round(float(keyed_vectors(words, vectors).evaluate_word_pairs(str(path))[1][0]), 4)
 
 
 def _wordlab(architecture: str, loss: str, corpus: PreparedCorpus, tokens, offsets, args) -> dict[str, Any]:

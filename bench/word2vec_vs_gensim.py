@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from wordlab.corpus.prepared import PreparedCorpus
+from wordlab.embeddings.vectors import Vectors
 from wordlab.embeddings.word2vec import Word2VecConfig, Word2VecState, train, train_chunk
 
 MAX_SENTENCE = 10_000
@@ -49,11 +50,17 @@ def _write_corpus_file(path: Path, sentences: list[list[str]]) -> None:
             handle.write(" ".join(sentence) + "\n")
 
 
-def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> dict[str, float]:
+def keyed_vectors(words: list[str], vectors: np.ndarray) -> Any:
+    """gensim's KeyedVectors over the rows, so that gensim's own evaluators score both models."""
     from gensim.models import KeyedVectors
 
     kv = KeyedVectors(vectors.shape[1])
     kv.add_vectors(words, vectors)
+    return kv
+
+
+def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> dict[str, float]:
+    kv = keyed_vectors(words, vectors)
     analogy, _ = kv.evaluate_word_analogies(str(args.analogy), restrict_vocab=args.restrict_vocab)
     scores = {"analogy": round(float(analogy), 4)}
     for name, path in (("wordsim353", args.wordsim), ("simlex999", args.simlex)):
@@ -159,7 +166,10 @@ def main(argv: list[str] | None = None) -> None:
                     if who not in scores:
                         scores[who] = _scores(corpus.words, V, args)
                         if args.save_vectors is not None:
-                            _save_vectors(args.save_vectors / f"{model}.bin", corpus.words, V)
+                            args.save_vectors.mkdir(parents=True, exist_ok=True)
+                            Vectors(list(corpus.words), V).save_word2vec_format(
+                                args.save_vectors / f"{model}.bin", binary=True
+                            )
                 else:
                     seconds, cpu_seconds, (words, vectors, _) = run_gensim(
                         model, theirs_alpha, corpus, sentences, corpus_file, args
@@ -194,15 +204,6 @@ def main(argv: list[str] | None = None) -> None:
             for name, value in values.items():
                 line[f"{who}_{name}"] = value
         print(json.dumps(line), flush=True)
-
-
-def _save_vectors(path: Path, words: list[str], vectors: np.ndarray) -> None:
-    from gensim.models import KeyedVectors
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    kv = KeyedVectors(vectors.shape[1])
-    kv.add_vectors(words, vectors)
-    kv.save_word2vec_format(str(path), binary=True)
 
 
 def _pairs(spec: str) -> list[tuple[str, float]]:

@@ -80,7 +80,7 @@ def test_training_vocabulary_keeps_frequent_normalised_forms() -> None:
 
 def test_training_words_without_a_vector_get_own_rows_after_the_pretrained_ones() -> None:
     train = ["Paris", "(", "(", "Norilsk", "NORILSK", "1996-12-06", "1997-01-07", "Xyzzy", "paris", "paris"]
-    base, _ = vocabulary_from_vectors(["paris", "the"], train + ["Oslo"], True)
+    base, _ = vocabulary_from_vectors(["paris", "the"], [*train, "Oslo"], True)
     vocabulary = with_training_words(base, train, min_count=2)
     # Counted by normalised form, most frequent first; "paris" has a vector, "xyzzy" is seen once.
     assert vocabulary.words == ("paris", "(", "0000-00-00", "norilsk")

@@ -31,7 +31,6 @@ def build_table(
     train_tokens: Iterable[str],
     all_tokens: Iterable[str],
 ) -> tuple[WordVocabulary, np.ndarray]:
-    train_tokens = list(train_tokens)
     """The vocabulary and initial table: from the vectors file when there is one, else from the training set."""
     rng = np.random.default_rng(int(cfg.seed))
     if vectors_path is None:

@@ -114,18 +114,21 @@ def with_training_words(
     vocabulary: WordVocabulary, train_tokens: Iterable[str], min_count: int
 ) -> WordVocabulary:
     """``vocabulary`` plus the normalised forms of training tokens without a vector, seen ``min_count`` times."""
-    counts = Counter(
-        normalise(token, vocabulary.normalise_digits) for token in train_tokens if vocabulary.id(token) == UNK
-    )
-    kept = sorted((word for word, count in counts.items() if count >= min_count), key=lambda w: (-counts[w], w))
-    return WordVocabulary(vocabulary.words + tuple(kept), vocabulary.normalise_digits, own_rows=len(kept))
+    unreached = (token for token in train_tokens if vocabulary.id(token) == UNK)
+    kept = _frequent_forms(unreached, min_count, vocabulary.normalise_digits)
+    return WordVocabulary(vocabulary.words + kept, vocabulary.normalise_digits, own_rows=len(kept))
 
 
 def vocabulary_from_tokens(train_tokens: Iterable[str], min_count: int, normalise_digits: bool) -> WordVocabulary:
     """Normalised training forms seen at least ``min_count`` times, most frequent first (ties alphabetically)."""
-    counts = Counter(normalise(token, normalise_digits) for token in train_tokens)
+    return WordVocabulary(_frequent_forms(train_tokens, min_count, normalise_digits), normalise_digits, True)
+
+
+def _frequent_forms(tokens: Iterable[str], min_count: int, normalise_digits: bool) -> tuple[str, ...]:
+    """Normalised forms of ``tokens`` seen at least ``min_count`` times, most frequent first, ties alphabetically."""
+    counts = Counter(normalise(token, normalise_digits) for token in tokens)
     kept = sorted((word for word, count in counts.items() if count >= min_count), key=lambda w: (-counts[w], w))
-    return WordVocabulary(tuple(kept), normalise_digits, normalised_keys=True)
+    return tuple(kept)
 
 
 def load_vectors(path: Path) -> Vectors:
