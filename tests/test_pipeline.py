@@ -104,6 +104,12 @@ def _check_report_and_method_runs(repo: Path, methods: list[str]) -> None:
             assert table.loc[method, key] == pytest.approx(extrinsic[key], rel=1e-5, abs=1e-9)
         assert (repo / "reports" / "plots" / f"pca_{method}.png").stat().st_size > 0
     assert (repo / "reports" / "plots" / "learning_curves.png").stat().st_size > 0
+    header = (repo / "reports" / "comparison.md").read_text().splitlines()[0]
+    shown = [column.strip() for column in header.strip().strip("|").split("|")][1:]  # after the method column
+    assert {"analogy.3cosadd.total", "similarity.simlex999.spearman", "ner.window.test.f1"} <= set(shown)
+    assert {"ner.window_random.test.f1", "ner.window.dev.f1"} <= set(shown)
+    per_type = [column for column in shown if column.endswith((".precision", ".recall", ".support", "LOC.f1"))]
+    assert not per_type and len(shown) < len(table.columns)  # the detail stays in the CSV and JSON
     client = MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("wordlab")
     (report_run,) = client.search_runs([experiment.experiment_id], "tags.`dvc.stage` = 'report'")

@@ -13,10 +13,11 @@ from test_ner_support import first_batch, single_thread, small_conll, tag_names
 
 from wordlab.data.readers.conll2003 import iob2_to_bioes
 from wordlab.evaluation.ner.build import build_tagger
+from wordlab.evaluation.ner.build import singleton_rows as build_singletons
 from wordlab.evaluation.ner.heads import SoftmaxHead
 from wordlab.evaluation.ner.module import NerTagger
 from wordlab.evaluation.ner.schema import validate_ner_entry
-from wordlab.evaluation.ner.vocab import NUM_SPECIALS
+from wordlab.evaluation.ner.vocab import NUM_SPECIALS, UNK
 from wordlab.nn.sanity import assert_overfits_batch
 
 TINY = {"dim": 8, "caps_dim": 3, "hidden": 16, "dropout": 0.0, "seed": 3}
@@ -138,3 +139,55 @@ def _valid(tags: list[str]) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_singleton_unk_replaces_only_rows_seen_once_in_training_at_its_rate(batch_and_vocab: tuple[dict, int]) -> None:
+    batch, vocab_size = batch_and_vocab
+    ids = batch["word_ids"][batch["mask"]].tolist()
+    counts: dict[int, int] = {}
+    for i in ids:
+        counts[i] = counts.get(i, 0) + 1
+    once = {i for i, n in counts.items() if n == 1 and i >= NUM_SPECIALS}
+    assert once and len(once) < len(counts)
+    module = tagger("bilstm_crf", vocab_size, singleton_unk=0.5)
+    module.singleton_rows = build_singletons(ids, vocab_size)
+    assert set(torch.nonzero(module.singleton_rows).flatten().tolist()) == once
+    torch.manual_seed(3)
+    draws = torch.stack([module.replace_singletons(batch["word_ids"]) for _ in range(400)])
+    changed = draws != batch["word_ids"]
+    assert (draws[changed] == UNK).all()
+    is_once = torch.tensor([[i in once for i in row] for row in batch["word_ids"].tolist()]) & batch["mask"]
+    assert not changed[:, ~is_once].any()  # frequent rows, specials and padding are never replaced
+    rate = changed[:, is_once].float().mean().item()
+    assert abs(rate - 0.5) < 0.03  # 400 draws of each singleton position: a binomial rate within 4 sigma
+    # At rate 1 the training loss is the loss of the batch with every singleton written as UNK (dropout is 0).
+    module.singleton_unk = 1.0
+    replaced = {**batch, "word_ids": batch["word_ids"].masked_fill(is_once, UNK)}
+    expected = module.head.loss(module(replaced), batch["tags"], batch["mask"])
+    torch.testing.assert_close(module.training_step(batch, 0), expected)
+    assert not torch.allclose(module.head.loss(module(batch), batch["tags"], batch["mask"]), expected)
+
+
+def test_singleton_unk_needs_the_singleton_rows() -> None:
+    cfg = validate_ner_entry({**TINY, **MODELS["bilstm_crf"], "singleton_unk": 0.5})
+    head = SoftmaxHead(tag_names(), constrained=False)
+    with pytest.raises(ValueError, match="singleton_rows"):
+        NerTagger(torch.nn.Identity(), head, tag_names(), singleton_unk=float(cfg.singleton_unk))
+    with pytest.raises(ValueError, match="singleton_unk"):
+        validate_ner_entry({**TINY, **MODELS["bilstm_crf"], "singleton_unk": 1.5})
+
+
+@pytest.mark.parametrize("random_init", [False, True])
+def test_pretrained_rows_train_at_their_scaled_rate_unless_random(
+    random_init: bool, batch_and_vocab: tuple[dict, int]
+) -> None:
+    _batch, vocab_size = batch_and_vocab
+    module = tagger("window", vocab_size, pretrained_lr_scale=0.1, random_init=random_init)
+    module.trainer = type("T", (), {"estimated_stepping_batches": 10})()  # all configure_optimizers reads
+    optimizer = module.configure_optimizers()["optimizer"]
+    words = module.network.embedding.word.words
+    (group,) = [g for g in optimizer.param_groups if any(p is words for p in g["params"])]
+    base = module.optimizer_cfg["lr"]
+    assert group["lr"] == pytest.approx(base if random_init else 0.1 * base)
+    others = [g["lr"] for g in optimizer.param_groups if g is not group]
+    assert others and all(lr == pytest.approx(base) for lr in others)

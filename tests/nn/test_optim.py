@@ -256,3 +256,22 @@ def test_the_schedule_is_stepped_by_lightning_as_configured(toy_runs, option: st
     assert final == pytest.approx(expected, rel=1e-9)
     assert (final != lr0) == bool(target), "a configured schedule must have changed the rate in this run"
     assert epochs * batches == run.trainer.global_step
+
+
+def test_a_learning_rate_scale_gives_that_parameter_a_scaled_sgd_step() -> None:
+    cfg = compose_group("optimizer", "sgd", "+regularization=standard")
+    lr, decay = cfg.lr, cfg.weight_decay
+    model = _model()
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    optimizer = build_optimizer(cfg, model.named_parameters(), lr_scales={"0.weight": 0.1, "2.bias": 0.5})
+    loss = (model(torch.ones(2, 3)) ** 2).sum()
+    loss.backward()
+    grads = {name: p.grad.detach().clone() for name, p in model.named_parameters()}
+    optimizer.step()
+    expected = {"0.weight": (0.1, decay), "2.bias": (0.5, 0.0), "0.bias": (1.0, 0.0), "2.weight": (1.0, decay)}
+    for name, param in model.named_parameters():
+        scale, l2 = expected[name]  # plain SGD: w - scale * lr * (grad + l2 * w); biases never decayed
+        reference = before[name] - scale * lr * (grads[name] + l2 * before[name])
+        torch.testing.assert_close(param.detach(), reference, msg=name)
+    with pytest.raises(ValueError, match="lr"):
+        build_optimizer({"_target_": "torch.optim.Adam"}, _model().named_parameters(), lr_scales={"0.weight": 0.1})

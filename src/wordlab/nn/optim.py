@@ -43,18 +43,28 @@ def split_decay_groups(
     named_parameters: Iterable[tuple[str, torch.nn.Parameter]],
     weight_decay: float,
     no_decay: Callable[[str, torch.nn.Parameter], bool] | None = None,
+    lr_scales: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Two param groups: decayed weights, and undecayed biases (by name, :func:`wordlab.nn.init.is_bias`).
 
     Frozen parameters are left out. ``no_decay(name, param)`` overrides which parameters escape the decay.
+    ``lr_scales`` maps parameter names to a multiple of the learning rate; each such parameter gets a group of its
+    own with an ``lr_scale`` key, which :func:`build_optimizer` turns into the group's ``lr``.
     """
     exempt = no_decay or (lambda name, _param: is_bias(name))
+    scales = dict(lr_scales or {})
     decay: list[torch.nn.Parameter] = []
     keep: list[torch.nn.Parameter] = []
+    scaled: list[dict[str, Any]] = []
     for name, param in named_parameters:
-        if param.requires_grad:
+        if not param.requires_grad:
+            continue
+        if name in scales:
+            decayed = weight_decay if not exempt(name, param) else 0.0
+            scaled.append({"params": [param], "weight_decay": decayed, "lr_scale": float(scales.pop(name))})
+        else:
             (keep if exempt(name, param) else decay).append(param)
-    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": keep, "weight_decay": 0.0}]
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": keep, "weight_decay": 0.0}, *scaled]
     return [group for group in groups if group["params"]]
 
 
@@ -64,10 +74,12 @@ def build_optimizer(
     *,
     weight_decay: float | None = None,
     no_decay: Callable[[str, torch.nn.Parameter], bool] | None = None,
+    lr_scales: Mapping[str, float] | None = None,
 ) -> torch.optim.Optimizer:
     """Instantiate the configured optimiser over ``named_parameters`` with weight decay on non-bias params only.
 
-    The decay is ``weight_decay`` if given, else the node's own ``weight_decay`` key, else 0.
+    The decay is ``weight_decay`` if given, else the node's own ``weight_decay`` key, else 0. ``lr_scales``
+    (parameter name -> multiple) trains those parameters at that multiple of the node's ``lr``.
     """
     node = _plain(cfg)
     if not node.get("_target_"):
@@ -76,9 +88,14 @@ def build_optimizer(
     decay = float(weight_decay if weight_decay is not None else (configured or 0.0))
     node["_partial_"] = True
     factory = instantiate(node, _convert_="all")
-    groups = split_decay_groups(named_parameters, decay, no_decay)
+    groups = split_decay_groups(named_parameters, decay, no_decay, lr_scales)
     if not groups:
         raise ValueError("no trainable parameters to optimise")
+    for group in groups:
+        if "lr_scale" in group:
+            if "lr" not in node:
+                raise ValueError("a learning-rate scale needs the optimizer node's lr")
+            group["lr"] = float(node["lr"]) * group.pop("lr_scale")
     return factory(groups)
 
 

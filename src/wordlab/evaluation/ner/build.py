@@ -16,6 +16,7 @@ from wordlab.evaluation.ner.heads import CrfHead, SoftmaxHead
 from wordlab.evaluation.ner.module import NerTagger
 from wordlab.evaluation.ner.networks import BiLstmTagger, WindowTagger
 from wordlab.evaluation.ner.vocab import (
+    NUM_SPECIALS,
     WordVocabulary,
     initial_table,
     load_vectors,
@@ -50,9 +51,18 @@ def build_table(
 
 
 def build_tagger(
-    cfg: Any, table: np.ndarray, tag_names: Sequence[str], *, own_rows: int = 0, log_prefix: str = ""
+    cfg: Any,
+    table: np.ndarray,
+    tag_names: Sequence[str],
+    *,
+    own_rows: int = 0,
+    log_prefix: str = "",
+    train_word_ids: Iterable[int] = (),
 ) -> NerTagger:
-    """The tagger ``cfg`` describes over the initial word ``table``, whose last ``own_rows`` rows always train."""
+    """The tagger ``cfg`` describes over the initial word ``table``, whose last ``own_rows`` rows always train.
+
+    ``train_word_ids`` (every training token's row) decide which rows are singletons for ``singleton_unk``.
+    """
     generator = torch.Generator().manual_seed(int(cfg.seed))
     chars = None
     if int(cfg.get("char_filters", 0)) > 0:
@@ -99,7 +109,19 @@ def build_tagger(
         scheduler=_plain(cfg.scheduler),
         weight_decay=float(cfg.weight_decay),
         log_prefix=log_prefix,
+        singleton_rows=singleton_rows(train_word_ids, len(table)),
+        singleton_unk=float(cfg.singleton_unk),
+        # The baseline's rows hold random values, which must learn at the full rate like any other weight.
+        pretrained_lr_scale=1.0 if cfg.random_init else float(cfg.pretrained_lr_scale),
     )
+
+
+def singleton_rows(word_ids: Iterable[int], num_rows: int) -> torch.Tensor:
+    """A flag per table row: used by exactly one of ``word_ids``; the special rows (PAD, UNK, BOUNDARY) never."""
+    counts = torch.bincount(torch.as_tensor(list(word_ids), dtype=torch.long), minlength=num_rows)
+    flags = counts == 1
+    flags[:NUM_SPECIALS] = False
+    return flags
 
 
 def _plain(node: Any) -> dict[str, Any] | None:

@@ -5,6 +5,10 @@ sentences, which early stopping and best-epoch selection monitor: the loss can k
 longer moves, and the F1 is what is reported. With a ``log_prefix`` (``ner.<name>.``) the loggers get the
 prefixed keys instead, so that several taggers trained in one MLflow run keep separate histories.
 
+With ``singleton_unk`` > 0, each training token whose row the training set uses once reads UNK with that
+probability (Lample et al. 2016): otherwise UNK is trained only on the few rare words without a row, yet it stands
+for every unseen word at test time. Validation and test read every token as it is.
+
 Weight decay spares biases (the toolkit's rule) and every embedding: a fine-tuned word row that no training
 token uses would otherwise only ever be decayed, and Adam would turn that tiny pull into full-size steps that
 erase the pretrained vectors of every word seen only at test time.
@@ -21,8 +25,11 @@ from torch import nn
 
 from wordlab.evaluation.ner.data import Batch
 from wordlab.evaluation.ner.scoring import entity_scores
+from wordlab.evaluation.ner.vocab import UNK
 from wordlab.nn.init import is_bias
 from wordlab.nn.optim import build_optimizer, build_scheduler
+
+PRETRAINED_ROWS = "network.embedding.word.words"  # the parameter holding the pretrained word vectors
 
 
 def exempt_from_decay(name: str, param: nn.Parameter) -> bool:
@@ -40,15 +47,24 @@ class NerTagger(pl.LightningModule):
         scheduler: Mapping[str, Any] | None = None,
         weight_decay: float = 0.0,
         log_prefix: str = "",
+        singleton_rows: torch.Tensor | None = None,
+        singleton_unk: float = 0.0,
+        pretrained_lr_scale: float = 1.0,
     ) -> None:
         super().__init__()
+        if singleton_unk > 0.0 and singleton_rows is None:
+            raise ValueError("singleton_unk needs singleton_rows (which rows the training set uses once)")
         self.log_prefix = log_prefix
+        self.singleton_unk = singleton_unk
+        # A flag per row of the word table; a buffer so that it follows the module to its device.
+        self.register_buffer("singleton_rows", singleton_rows, persistent=False)
         self.network = network
         self.head = head
         self.tag_names = tuple(tag_names)
         self.optimizer_cfg = dict(optimizer or {"_target_": "torch.optim.Adam", "lr": 1e-3})
         self.scheduler_cfg = dict(scheduler) if scheduler else None
         self.weight_decay = weight_decay
+        self.pretrained_lr_scale = pretrained_lr_scale
         self._gold: list[list[str]] = []
         self._predicted: list[list[str]] = []
 
@@ -56,7 +72,15 @@ class NerTagger(pl.LightningModule):
         return self.network(batch["word_ids"], batch["caps_ids"], batch["mask"], batch.get("chars"))
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        if self.singleton_unk > 0.0:
+            batch = {**batch, "word_ids": self.replace_singletons(batch["word_ids"])}
         return self.head.loss(self(batch), batch["tags"], batch["mask"])
+
+    def replace_singletons(self, word_ids: torch.Tensor) -> torch.Tensor:
+        """``word_ids`` with each singleton row replaced by UNK with probability ``singleton_unk``."""
+        assert self.singleton_rows is not None
+        drawn = torch.rand(word_ids.shape, device=word_ids.device) < self.singleton_unk
+        return word_ids.masked_fill(drawn & self.singleton_rows[word_ids], UNK)
 
     def on_validation_epoch_start(self) -> None:
         self._gold, self._predicted = [], []
@@ -94,7 +118,11 @@ class NerTagger(pl.LightningModule):
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = build_optimizer(
-            self.optimizer_cfg, self.named_parameters(), weight_decay=self.weight_decay, no_decay=exempt_from_decay
+            self.optimizer_cfg,
+            self.named_parameters(),
+            weight_decay=self.weight_decay,
+            no_decay=exempt_from_decay,
+            lr_scales={PRETRAINED_ROWS: self.pretrained_lr_scale} if self.pretrained_lr_scale != 1.0 else None,
         )
         schedule = build_scheduler(
             self.scheduler_cfg, optimizer, total_steps=int(self.trainer.estimated_stepping_batches)

@@ -94,7 +94,12 @@ def run_ner(
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wordlab-ner-")))
         data = _prepare(cfg, vectors_path, files, Path(cache_dir))
         module = build_tagger(
-            cfg, data.table, data.tag_names, own_rows=data.vocabulary.own_rows, log_prefix=f"ner.{name}."
+            cfg,
+            data.table,
+            data.tag_names,
+            own_rows=data.vocabulary.own_rows,
+            log_prefix=f"ner.{name}.",
+            train_word_ids=(i for sentence in data.tokens("train") for i in data.vocabulary.ids(sentence)),
         )
         keep, timer = KeepBest("val_f1"), EpochTimer()
         run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None

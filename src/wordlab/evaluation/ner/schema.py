@@ -30,6 +30,11 @@ class NerConfig:
     vectors: str | None = "skipgram"
     # Keep the pretrained rows fixed; the UNK and sentence-boundary rows are trained either way.
     freeze: bool = False
+    # Fine-tuning: the pretrained rows' learning rate as a multiple of the optimizer's (the other rows and the
+    # network train at the full rate). An adaptive optimiser moves every row it touches by about lr per step,
+    # whatever the gradient, so at the full rate frequent words soon forget their vectors while words seen only
+    # at test time keep theirs, and the two drift apart. Ignored with random_init: random rows learn at full rate.
+    pretrained_lr_scale: float = 1.0
     # The baseline: the vectors file's vocabulary and dimension, but random values of the same spread.
     random_init: bool = False
     # Fall back to the token with every digit as 0 when neither it nor its lower case has a vector.
@@ -40,6 +45,9 @@ class NerConfig:
     # Only with a vectors file: training forms without a vector seen this often get their own row (random start,
     # always trained), as Lample et al. (2016) add the training words to the pretrained ones; null: they are UNK.
     train_words_min_count: int | None = 2
+    # Probability that a training token whose row occurs once in the training set reads UNK instead, so that UNK
+    # learns to stand for rare words in context (Lample et al. 2016 use 0.5); 0: never.
+    singleton_unk: float = 0.0
     # Width of the learned capitalisation-class embedding that restores what lower-cased vectors lose; 0: none.
     caps_dim: int = 5
     dropout: float = 0.5
@@ -119,6 +127,12 @@ def check_ner_entry(cfg: Any) -> None:
             raise ValueError(f"ner.char_width must be odd and positive, got {cfg.char_width}")
     if not 0.0 <= float(cfg.dropout) < 1.0:
         raise ValueError(f"ner.dropout must be in [0, 1), got {cfg.dropout}")
+    if float(cfg.pretrained_lr_scale) <= 0.0:
+        raise ValueError(
+            f"ner.pretrained_lr_scale must be positive (freeze: true stops the rows), got {cfg.pretrained_lr_scale}"
+        )
+    if not 0.0 <= float(cfg.singleton_unk) <= 1.0:
+        raise ValueError(f"ner.singleton_unk must be in [0, 1], got {cfg.singleton_unk}")
     if float(cfg.weight_decay) < 0.0:
         raise ValueError(f"ner.weight_decay must be >= 0, got {cfg.weight_decay}")
     if cfg.grad_clip is not None and float(cfg.grad_clip) <= 0.0:
