@@ -43,28 +43,18 @@ def split_decay_groups(
     named_parameters: Iterable[tuple[str, torch.nn.Parameter]],
     weight_decay: float,
     no_decay: Callable[[str, torch.nn.Parameter], bool] | None = None,
-    lr_scales: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Two param groups: decayed weights, and undecayed biases (by name, :func:`wordlab.nn.init.is_bias`).
 
     Frozen parameters are left out. ``no_decay(name, param)`` overrides which parameters escape the decay.
-    ``lr_scales`` maps parameter names to a multiple of the learning rate; each such parameter gets a group of its
-    own with an ``lr_scale`` key, which :func:`build_optimizer` turns into the group's ``lr``.
     """
     exempt = no_decay or (lambda name, _param: is_bias(name))
-    scales = dict(lr_scales or {})
     decay: list[torch.nn.Parameter] = []
     keep: list[torch.nn.Parameter] = []
-    scaled: list[dict[str, Any]] = []
     for name, param in named_parameters:
-        if not param.requires_grad:
-            continue
-        if name in scales:
-            decayed = weight_decay if not exempt(name, param) else 0.0
-            scaled.append({"params": [param], "weight_decay": decayed, "lr_scale": float(scales.pop(name))})
-        else:
+        if param.requires_grad:
             (keep if exempt(name, param) else decay).append(param)
-    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": keep, "weight_decay": 0.0}, *scaled]
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": keep, "weight_decay": 0.0}]
     return [group for group in groups if group["params"]]
 
 
@@ -88,14 +78,20 @@ def build_optimizer(
     decay = float(weight_decay if weight_decay is not None else (configured or 0.0))
     node["_partial_"] = True
     factory = instantiate(node, _convert_="all")
-    groups = split_decay_groups(named_parameters, decay, no_decay, lr_scales)
+    named = list(named_parameters)
+    scales = dict(lr_scales or {})
+    unknown = sorted(set(scales) - {name for name, _ in named})
+    if unknown:
+        raise ValueError(f"learning-rate scales name no parameter of the model: {unknown}")
+    if scales and "lr" not in node:
+        raise ValueError("a learning-rate scale needs the optimizer node's lr")
+    groups = split_decay_groups([(n, p) for n, p in named if n not in scales], decay, no_decay)
+    for name, param in named:  # a scaled parameter: its own group(s), decayed by the same rule
+        if name in scales:
+            lr = float(node["lr"]) * float(scales[name])
+            groups += [{**group, "lr": lr} for group in split_decay_groups([(name, param)], decay, no_decay)]
     if not groups:
         raise ValueError("no trainable parameters to optimise")
-    for group in groups:
-        if "lr_scale" in group:
-            if "lr" not in node:
-                raise ValueError("a learning-rate scale needs the optimizer node's lr")
-            group["lr"] = float(node["lr"]) * group.pop("lr_scale")
     return factory(groups)
 
 

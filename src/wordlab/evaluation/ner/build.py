@@ -109,7 +109,7 @@ def build_tagger(
         scheduler=_plain(cfg.scheduler),
         weight_decay=float(cfg.weight_decay),
         log_prefix=log_prefix,
-        singleton_rows=singleton_rows(train_word_ids, len(table)),
+        singleton_rows=singleton_rows(train_word_ids, len(table)) if cfg.singleton_unk > 0 else None,
         singleton_unk=float(cfg.singleton_unk),
         # The baseline's rows hold random values, which must learn at the full rate like any other weight.
         pretrained_lr_scale=1.0 if cfg.random_init else float(cfg.pretrained_lr_scale),

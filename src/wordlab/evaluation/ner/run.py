@@ -99,7 +99,7 @@ def run_ner(
             data.tag_names,
             own_rows=data.vocabulary.own_rows,
             log_prefix=f"ner.{name}.",
-            train_word_ids=(i for sentence in data.tokens("train") for i in data.vocabulary.ids(sentence)),
+            train_word_ids=(i for ids in data.encoded["train"].with_format(None)["word_ids"] for i in ids),
         )
         keep, timer = KeepBest("val_f1"), EpochTimer()
         run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
