@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from mlflow import MlflowClient
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOB2
 from test_ner_support import lowercase_vectors, single_thread, small_conll, trainer_config
 
+from wordlab import config
 from wordlab.data.errors import DataFormatError
 from wordlab.data.readers.conll2003 import read_conll2003
 from wordlab.evaluation.ner.predictions import read_predictions
@@ -87,6 +89,42 @@ def test_bilstm_crf_run_writes_predictions_that_rescore_to_its_metrics(
     assert metrics["ner.crf.dev.f1"] == pytest.approx(max(history))  # the best dev epoch is the one reported
     assert history.index(max(history)) == metrics["ner.crf.best_epoch"]
     assert (tmp_path / "curves" / "val.tsv").read_text().count("\n") == 1 + len(history)
+
+
+def test_the_plateau_schedule_cuts_the_rate_after_each_epoch_without_a_better_dev_f1(
+    conll: dict[str, Path], vectors: Path, tmp_path: Path, mlflow_uri: str, project_root: Path
+) -> None:
+    """bilstm_crf's own schedule node (mode max on val_f1), with patience 0 so that a short run shows cuts: the rate
+    each epoch trained at, as logged, follows the dev F1 of the epochs before it."""
+    composed = yaml.safe_load(config.compose(project_root / "conf", ["ner=[bilstm_crf]"]))["ner"]["bilstm_crf"]
+    schedule = {**composed["scheduler"], "patience": 0}
+    lr0 = 0.02
+    cfg = {
+        "model": "bilstm",
+        **QUICK,
+        "epochs": 6,
+        "patience": None,
+        "scheduler": schedule,
+        "optimizer": {**composed["optimizer"], "lr": lr0},
+    }
+    with stage_run(mlflow_uri, "ner-test", "ner", {}, {}) as stage:
+        run("crf", cfg, conll, vectors, tmp_path, run=stage)
+    client = MlflowClient(mlflow_uri)
+
+    def history(key: str) -> list[float]:
+        return [m.value for m in sorted(client.get_metric_history(stage.run_id, key), key=lambda m: m.step)]
+
+    dev_f1, rates = history("ner.crf.val_f1"), history("ner.crf.lr")
+    assert len(dev_f1) == len(rates) == 6
+    expected, best, rate, improved = [lr0, lr0], dev_f1[0], lr0, 0  # the first F1 is always the best yet
+    for f1 in dev_f1[1:-1]:  # torch's relative threshold: a better F1 beats the best by that fraction of it
+        if f1 > best * (1 + schedule["threshold"]):
+            best, improved = f1, improved + 1
+        else:
+            rate *= schedule["factor"]
+        expected.append(rate)
+    assert rates == pytest.approx(expected, rel=1e-6)
+    assert best > 0 and improved > 0 and rate < lr0, "the run must both improve and stall to tell max from min"
 
 
 def test_same_config_and_seed_give_the_same_metrics(conll: dict[str, Path], vectors: Path, tmp_path: Path) -> None:
