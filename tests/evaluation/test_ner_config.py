@@ -6,33 +6,20 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
-from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
+from test_ner_support import composed_ner_entries, ner_options
 
-from wordlab import config
 from wordlab.evaluation.ner.schema import NER_SCHEMAS, validate_ner_entry
 from wordlab.nn.optim import build_optimizer, build_scheduler
 
 
-def options(project_root: Path) -> list[str]:
-    found = sorted(p.stem for p in (project_root / "conf" / "ner").glob("*.yaml"))
-    assert found, "conf/ner is empty"
-    return found
-
-
 @pytest.fixture(scope="module")
 def composed(project_root: Path) -> dict:
-    choice = f"ner=[{','.join(options(project_root))}]"
-    try:  # the root defaults list selects some taggers: override its choice with every option
-        text = config.compose(project_root / "conf", [choice])
-    except ConfigCompositionException:  # it selects none: add the group
-        text = config.compose(project_root / "conf", [f"+{choice}"])
-    return yaml.safe_load(text)["ner"]
+    return composed_ner_entries(project_root)
 
 
 def test_every_option_lands_under_its_own_name_and_validates(project_root: Path, composed: dict) -> None:
-    assert sorted(composed) == options(project_root)
+    assert sorted(composed) == ner_options(project_root)
     for name, entry in composed.items():
         validated = validate_ner_entry(entry)
         assert validated.model in NER_SCHEMAS, name

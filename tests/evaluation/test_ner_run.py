@@ -7,13 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from mlflow import MlflowClient
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOB2
-from test_ner_support import lowercase_vectors, single_thread, small_conll, trainer_config
+from test_ner_support import composed_ner_entries, lowercase_vectors, single_thread, small_conll, trainer_config
 
-from wordlab import config
 from wordlab.data.errors import DataFormatError
 from wordlab.data.readers.conll2003 import read_conll2003
 from wordlab.evaluation.ner.predictions import read_predictions
@@ -96,7 +94,7 @@ def test_the_plateau_schedule_cuts_the_rate_after_each_epoch_without_a_better_de
 ) -> None:
     """bilstm_crf's own schedule node (mode max on val_f1), with patience 0 so that a short run shows cuts: the rate
     each epoch trained at, as logged, follows the dev F1 of the epochs before it."""
-    composed = yaml.safe_load(config.compose(project_root / "conf", ["ner=[bilstm_crf]"]))["ner"]["bilstm_crf"]
+    composed = composed_ner_entries(project_root)["bilstm_crf"]
     schedule = {**composed["scheduler"], "patience": 0}
     lr0 = 0.02
     cfg = {

@@ -8,14 +8,35 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
+from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig, OmegaConf
 
+from wordlab import config
 from wordlab.config import TrainerConfig
 from wordlab.data.hf import conll2003_dataset_dict
 from wordlab.data.readers.conll2003 import DOCSTART
 from wordlab.embeddings.vectors import Vectors
 from wordlab.evaluation.ner.data import Batch, batches, encode_splits
 from wordlab.evaluation.ner.vocab import WordVocabulary, vocabulary_from_tokens
+
+
+def ner_options(project_root: Path) -> list[str]:
+    """The options of conf/ner, by file name."""
+    found = sorted(p.stem for p in (project_root / "conf" / "ner").glob("*.yaml"))
+    assert found, "conf/ner is empty"
+    return found
+
+
+def composed_ner_entries(project_root: Path) -> dict:
+    """Every conf/ner option composed as the pipeline composes it: ``ner.<name>`` entries, plain data."""
+    choice = f"ner=[{','.join(ner_options(project_root))}]"
+    try:  # the root defaults list selects some taggers: override its choice with every option
+        text = config.compose(project_root / "conf", [choice])
+    except ConfigCompositionException:  # it selects none: add the group
+        text = config.compose(project_root / "conf", [f"+{choice}"])
+    return yaml.safe_load(text)["ner"]
+
 
 SOURCES = {"train": "eng.train", "validation": "eng.testa", "test": "eng.testb"}
 # Sentences kept per split: enough for every entity type to occur, few enough for seconds-long runs.

@@ -84,7 +84,8 @@ class NerTagger(pl.LightningModule):
 
     def on_train_epoch_start(self) -> None:
         # The rate this epoch trains at (the first param group: the unscaled one), so that a schedule's cuts show
-        # in MLflow beside the dev F1 that caused them.
+        # in MLflow beside the dev F1 that caused them. Not Lightning's LearningRateMonitor: it names its keys after
+        # the optimiser class and param group, where taggers sharing one MLflow run need their ``ner.<name>.`` key.
         rate = float(self.trainer.optimizers[0].param_groups[0]["lr"])
         self.log(f"{self.log_prefix}lr", rate, on_step=False, on_epoch=True, batch_size=1)
 
