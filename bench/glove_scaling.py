@@ -22,15 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from wordlab.corpus.prepared import PreparedCorpus
-from wordlab.embeddings.cooccurrence import (
-    DEFAULT_MEMORY_BUDGET,
-    CooccurrenceConfig,
-    count_cooccurrences,
-    write_cooccurrences,
-)
-from wordlab.embeddings.glove import GloveConfig, GlovePairs, train_chunk
-from wordlab.embeddings.glove.training import epoch_pairs
+from wordlab.corpus.format import PreparedCorpus
+from wordlab.embeddings.cooccurrence.build import write_cooccurrences
+from wordlab.embeddings.cooccurrence.config import DEFAULT_MEMORY_BUDGET, CooccurrenceConfig
+from wordlab.embeddings.cooccurrence.counting import count_cooccurrences
+from wordlab.embeddings.glove.config import GloveConfig
+from wordlab.embeddings.glove.pairs import GlovePairs
+from wordlab.embeddings.glove.training import epoch_pairs, initial_state, train_chunk, training_pairs
 
 
 def memory_status(field: str) -> int:
@@ -68,8 +66,9 @@ def count_once(corpus_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     vocab_size = PreparedCorpus.load(corpus_dir).vocab_size
     count_cooccurrences(np.arange(1000) % vocab_size, np.array([0, 1000]), vocab_size, window=2)  # compile
     baseline = memory_status("VmRSS")  # the interpreter, numba and the compiled kernels
-    config = CooccurrenceConfig(window=args.window, memory_budget=args.memory_budget, threads=args.threads,
-                                split=args.split)
+    config = CooccurrenceConfig(
+        window=args.window, memory_budget=args.memory_budget, threads=args.threads, split=args.split
+    )
     with tempfile.TemporaryDirectory(prefix="glove-scaling-") as scratch:
         began = time.perf_counter()
         stats = write_cooccurrences(corpus_dir, Path(scratch) / "X.npz", config=config)
@@ -92,8 +91,18 @@ def count_in_child(corpus_dir: Path, factor: int, args: argparse.Namespace) -> d
     with tempfile.TemporaryDirectory(prefix="glove-scaling-corpus-") as scratch:
         repeated_dir = Path(scratch) / f"x{factor}"
         write_repeated(corpus_dir, factor, args.split, repeated_dir)
-        command = [sys.executable, __file__, str(repeated_dir), "--child", "--window", str(args.window),
-                   "--memory-budget", str(args.memory_budget), "--split", args.split]
+        command = [
+            sys.executable,
+            __file__,
+            str(repeated_dir),
+            "--child",
+            "--window",
+            str(args.window),
+            "--memory-budget",
+            str(args.memory_budget),
+            "--split",
+            args.split,
+        ]
         if args.threads is not None:
             command += ["--threads", str(args.threads)]
         child = subprocess.run(command, capture_output=True, text=True)
@@ -106,32 +115,34 @@ def glove_epochs(corpus_dir: Path, args: argparse.Namespace) -> list[dict[str, o
     tokens, offsets, vocab_size = repeated(corpus_dir, 1, args.split)
     matrix, _ = count_cooccurrences(tokens, offsets, vocab_size, window=args.window, threads=args.threads)
     config = GloveConfig(dim=args.dim, x_max=args.x_max, threads=args.threads)
-    everything = config.pairs(matrix)
+    everything = training_pairs(config, matrix)
     del matrix
     subset_order = epoch_pairs(everything, config, epoch=1000)  # a random subset: a prefix of a shuffle
     warm = GlovePairs(subset_order.records[:10_000].copy())
-    train_chunk(config.initial_state(vocab_size), warm, 0, len(warm), config)  # compile outside the clock
+    train_chunk(initial_state(config, vocab_size), warm, 0, len(warm), config)  # compile outside the clock
     results = []
     for fraction in args.fractions:
         pairs = GlovePairs(subset_order.records[: round(fraction * len(subset_order))].copy())
-        state = config.initial_state(vocab_size)
+        state = initial_state(config, vocab_size)
         scratch = GlovePairs(np.empty_like(pairs.records))
         began = time.perf_counter()
         ordered = epoch_pairs(pairs, config, 0, out=scratch)
         shuffled = time.perf_counter()
         result = train_chunk(state, ordered, 0, len(ordered), config)
         seconds = time.perf_counter() - began
-        results.append({
-            "measure": "glove_epoch",
-            "fraction": fraction,
-            "nonzeros": len(pairs),
-            "dim": args.dim,
-            "seconds": round(seconds, 3),
-            "shuffle_seconds": round(shuffled - began, 3),
-            "steps_seconds": round(result.seconds, 3),
-            "ns_per_nonzero": round(1e9 * seconds / len(pairs), 1),
-            "mean_loss": result.mean_loss,
-        })
+        results.append(
+            {
+                "measure": "glove_epoch",
+                "fraction": fraction,
+                "nonzeros": len(pairs),
+                "dim": args.dim,
+                "seconds": round(seconds, 3),
+                "shuffle_seconds": round(shuffled - began, 3),
+                "steps_seconds": round(result.seconds, 3),
+                "ns_per_nonzero": round(1e9 * seconds / len(pairs), 1),
+                "mean_loss": result.mean_loss,
+            }
+        )
     return results
 
 

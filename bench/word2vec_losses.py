@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from word2vec_vs_gensim import _sentences, keyed_vectors  # the same sentences (10,000-token cut) as the main benchmark
-from wordlab.corpus.prepared import PreparedCorpus
-from wordlab.embeddings.word2vec import Word2VecConfig, Word2VecState, train, train_chunk
+from wordlab.corpus.format import PreparedCorpus
+from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -65,8 +66,8 @@ def _gensim(architecture: str, loss: str, corpus: PreparedCorpus, sentences, arg
     from gensim.models import Word2Vec
 
     model = Word2Vec(
-        vector_size=100, window=5, sg=int(architecture == "skipgram"), hs=int(loss == "hierarchical"),
-        negative=5 if loss == "negative" else 0, sample=1e-3, workers=args.threads, seed=args.seed, min_count=1,
+        vector_size=100, window=5, sg=int(architecture == "skipgram"), hs=int(loss == "hierarchical_softmax"),
+        negative=5 if loss == "negative_sampling" else 0, sample=1e-3, workers=args.threads, seed=args.seed, min_count=1,
         alpha=Word2VecConfig(architecture=architecture).learning_rate,
     )  # fmt: skip
     model.build_vocab_from_freq(dict(zip(corpus.words, corpus.counts.tolist(), strict=True)))
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--softmax-words", type=int, default=100_000)
     parser.add_argument("--softmax-words-skipgram", type=int, default=15_000)
     parser.add_argument("--chunk-words", type=int, default=50_000)
-    parser.add_argument("--losses", default="negative,hierarchical,softmax")
+    parser.add_argument("--losses", default="negative_sampling,hierarchical_softmax,softmax")
     parser.add_argument("--architectures", default="skipgram,cbow")
     parser.add_argument("--wordsim", type=Path, default=DATA / "similarity" / "wordsim353.tsv")
     args = parser.parse_args(argv)

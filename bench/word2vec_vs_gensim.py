@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from wordlab.corpus.prepared import PreparedCorpus
+from wordlab.corpus.format import PreparedCorpus
 from wordlab.embeddings.vectors import Vectors
-from wordlab.embeddings.word2vec import Word2VecConfig, Word2VecState, train, train_chunk
+from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 
 MAX_SENTENCE = 10_000
 
@@ -71,7 +72,7 @@ def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> 
 
 def run_wordlab(model: str, alpha: float, corpus: PreparedCorpus, tokens, offsets, args) -> tuple[float, float, Any]:
     config = Word2VecConfig(
-        dim=args.dim, window=args.window, architecture=model, loss="negative", negative=args.negative,
+        dim=args.dim, window=args.window, architecture=model, loss="negative_sampling", negatives=args.negative,
         sample=args.sample, alpha=alpha, epochs=args.epochs, threads=args.threads, seed=args.seed,
         compute_loss=args.compute_loss,
     )  # fmt: skip

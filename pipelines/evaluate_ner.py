@@ -12,8 +12,8 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
-from wordlab.evaluation.ner.run import run_ner
 from wordlab.io import write_json_atomic
+from wordlab.ner.run import run_ner
 from wordlab.stage import argument_parser, run_stage
 
 

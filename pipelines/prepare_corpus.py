@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wordlab.corpus.prepare import VocabSpec, prepare_corpus
-from wordlab.corpus.tokenize import Tokenizer
+from wordlab.corpus.config import CorpusConfig
+from wordlab.corpus.prepare import prepare_corpus
 from wordlab.io import write_json_atomic
 from wordlab.stage import argument_parser, run_stage
 
@@ -16,21 +16,9 @@ def main() -> None:
     parser.add_argument("--metrics", type=Path, default=Path("metrics/corpus_stats.json"))
     args = parser.parse_args()
     with run_stage("prepare_corpus", args.params) as stage:
-        corpus = stage.cfg.corpus
+        corpus = stage.settings("corpus", CorpusConfig)
         sources = stage.locator.paths(corpus.dataset, list(corpus.splits))
-        tokenizer = Tokenizer(
-            lowercase=corpus.tokenizer.lowercase,
-            numbers=corpus.tokenizer.numbers,
-            punctuation=corpus.tokenizer.punctuation,
-            eos=corpus.tokenizer.eos,
-        )
-        vocab = VocabSpec(
-            min_count=corpus.vocab.min_count,
-            max_size=corpus.vocab.max_size,
-            unk=corpus.vocab.unk,
-            oov=corpus.vocab.oov,
-        )
-        stats = prepare_corpus(sources, args.out, tokenizer, vocab, max_lines=corpus.max_lines)
+        stats = prepare_corpus(sources, args.out, corpus.tokenizer, corpus.vocab, max_lines=corpus.max_lines)
         metrics = {"corpus": corpus.name, **stats.as_dict()}
         write_json_atomic(args.metrics, metrics)
         stage.log_metrics(stats.as_dict())

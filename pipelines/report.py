@@ -7,8 +7,10 @@ from pathlib import Path
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.embeddings.vectors import Vectors
-from wordlab.evaluation.report import comparison_table, plot_learning_curves, plot_word_groups, write_tables
 from wordlab.nn.curves import read_curve
+from wordlab.report.embeddings import comparison_table, write_tables
+from wordlab.report.plots import plot_learning_curves, plot_word_groups
+from wordlab.report.runs import log_method_runs
 from wordlab.stage import argument_parser, run_stage
 from wordlab.tracking import flatten
 
@@ -43,7 +45,7 @@ def main() -> None:
             if path.is_file():
                 stage.log_artifact(path, str(path.parent.relative_to(args.out)) if path.parent != args.out else None)
         if stage.run is not None:
-            stage.log_method_runs(table)
+            log_method_runs(stage.run, table, stage.plain["embedding"], stage.tags)
 
 
 if __name__ == "__main__":

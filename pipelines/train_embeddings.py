@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from wordlab.embeddings.training import train_method
+from wordlab.config import TrainerConfig
+from wordlab.embeddings.glove.config import GloveConfig
+from wordlab.embeddings.run import train_method
+from wordlab.embeddings.word2vec.config import Word2VecConfig
 from wordlab.stage import argument_parser, run_stage
 
 log = logging.getLogger("wordlab.train_embeddings")
@@ -25,7 +28,8 @@ def main() -> None:
             raise SystemExit(f"error: no embedding method {args.method!r} in {args.params}")
         metrics = train_method(
             method=args.method,
-            cfg=stage.cfg,
+            method_cfg=stage.settings(f"embedding.{args.method}", Word2VecConfig | GloveConfig),
+            trainer_cfg=stage.settings("trainer", TrainerConfig),
             input_dir=args.input,
             out_dir=args.out,
             metrics_path=args.metrics,

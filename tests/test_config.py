@@ -18,10 +18,11 @@ CONF_GROUPS = [
     "experiment",
     "embedding",
     "evaluation",
-    "optimizer",
-    "scheduler",
-    "regularization",
+    "cooccurrence",
+    "ner",
 ]
+# The toolkit's option files, which each task entry draws into its own optimizer, scheduler and regularization.
+ENTRY_GROUPS = ["optimizer", "scheduler", "regularization"]
 
 
 def test_params_yaml_is_the_composition_of_conf(project_root: Path) -> None:
@@ -39,6 +40,18 @@ def test_every_group_option_composes_and_validates(project_root: Path, group: st
         validated = config.validate(composed, source=f"{group}={option}")
         if group != "experiment":
             assert config.to_plain(validated)[group] == composed[group]
+
+
+@pytest.mark.parametrize("group", ENTRY_GROUPS)
+def test_every_toolkit_option_composes_into_a_task_entry_and_validates(project_root: Path, group: str) -> None:
+    options = sorted(p.stem for p in (project_root / "conf" / group).glob("*.yaml"))
+    assert options, f"conf/{group} is empty"
+    assert group not in yaml.safe_load(config.compose(project_root / "conf")), "not a root group"
+    for option in options:
+        overrides = ["ner=window", f"{group}@ner.window.{group}={option}"]
+        composed = yaml.safe_load(config.compose(project_root / "conf", overrides))
+        validated = config.validate(composed, source=" ".join(overrides))
+        assert config.to_plain(validated)["ner"]["window"][group] == composed["ner"]["window"][group]
 
 
 def _write_params(tmp_path: Path, project_root: Path, edit: str, replacement: str) -> Path:

@@ -12,7 +12,7 @@ import yaml
 from gensim.models import KeyedVectors
 from mlflow import MlflowClient
 
-from wordlab.corpus.prepared import PreparedCorpus
+from wordlab.corpus.format import PreparedCorpus
 
 METHODS = ["skipgram", "cbow", "glove"]
 

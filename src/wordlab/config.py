@@ -2,42 +2,29 @@
 
 Hydra composes ``conf/`` into one config; DVC writes that composition to ``params.yaml`` (``dvc exp run``) and
 the stage scripts read ``params.yaml``. DVC composes without importing wordlab, so the schema below cannot ride
-along in Hydra's ConfigStore. Instead each stage merges what it reads into this schema before doing anything:
+along in Hydra's ConfigStore. Instead each stage merges what it reads into the schemas before doing anything:
 an unknown key, a wrong type or a bad choice fails at start-up, naming the file, the line and the key.
+
+This module knows only the infrastructure's own settings (``name``, ``seed``, ``data``, ``trainer``, ``tracking``).
+Every other top-level key is a config group whose schema lives with its code, as ``SCHEMA`` in a module found by
+:data:`GROUP_MODULES` or, for a task, by the convention ``wordlab.<group>.config``: adding a task is adding its
+schema module and its ``conf/`` group, with no edit here. ``SCHEMA`` is a dataclass (one choice per group) or
+:class:`Entries` (a multi-select group such as ``embedding`` or ``ner``, whose entries differ in shape by a
+selector key). The dataclasses are the runtime configuration too: a stage hands the library the objects
+:meth:`OmegaConf.to_object` makes of the validated nodes, whose ``__post_init__`` checks run here already.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from omegaconf import MISSING, DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
-
-from wordlab.embeddings.schema import EMBEDDING_SCHEMAS, CooccurrenceConfig
-from wordlab.evaluation.ner.schema import NER_SCHEMAS
-from wordlab.evaluation.schema import EvaluationConfig
-from wordlab.nn.config import RegularizationConfig
-
-
-class NumberMode(Enum):
-    keep = "keep"  # numbers stay as written
-    zero = "zero"  # every digit becomes 0 ("1999" -> "0000"), the NER convention
-    token = "token"  # a token that is a number becomes <num>
-
-
-class PunctuationMode(Enum):
-    keep = "keep"  # whitespace tokenisation only: punctuation stays attached as written
-    split = "split"  # punctuation characters become tokens of their own
-    strip = "strip"  # punctuation is removed and splits words (word2vec/text8 style)
-
-
-class OovMode(Enum):
-    unk = "unk"  # words outside the vocabulary become the unknown token (language models)
-    drop = "drop"  # words outside the vocabulary are removed (word2vec and GloVe)
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
 
 
 @dataclass
@@ -47,35 +34,6 @@ class DataConfig:
     # Downloads land here when a file is not in `dir` and the dataset has a public URL.
     cache_dir: str = "~/.cache/wordlab"
     allow_download: bool = True
-
-
-@dataclass
-class TokenizerConfig:
-    lowercase: bool = False
-    numbers: NumberMode = NumberMode.keep
-    punctuation: PunctuationMode = PunctuationMode.keep
-    # Appended to every line when set (the language-modelling convention, e.g. "<eos>").
-    eos: str | None = None
-
-
-@dataclass
-class VocabConfig:
-    min_count: int = 1
-    max_size: int | None = None
-    unk: str = "<unk>"
-    oov: OovMode = OovMode.unk
-
-
-@dataclass
-class CorpusConfig:
-    name: str = MISSING
-    dataset: str = MISSING
-    # Registry file roles to prepare; the vocabulary comes from the first.
-    splits: list[str] = field(default_factory=lambda: ["train"])
-    # Read only the first N lines of each split (quick runs and tests); null reads everything.
-    max_lines: int | None = None
-    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
-    vocab: VocabConfig = field(default_factory=VocabConfig)
 
 
 @dataclass
@@ -105,47 +63,80 @@ class TrackingConfig:
 
 
 @dataclass
-class WordlabConfig:
+class InfrastructureConfig:
     # A label for the run in MLflow; experiment files set it.
     name: str = "default"
     seed: int = 1234
     data: DataConfig = field(default_factory=DataConfig)
-    corpus: CorpusConfig = field(default_factory=CorpusConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
-    # One entry per embedding method to train (see wordlab.embeddings.schema); each checked by its `model`.
-    cooccurrence: CooccurrenceConfig = field(default_factory=CooccurrenceConfig)
-    # One entry per NER tagger to train on every method's vectors (see wordlab.evaluation.ner.schema).
-    ner: dict[str, Any] = field(default_factory=dict)
-    embedding: dict[str, Any] = field(default_factory=dict)
-    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
-    # The toolkit's groups: Hydra `_target_` nodes (checked by instantiation) and regularisation (a strict schema).
-    optimizer: dict[str, Any] = field(default_factory=dict)
-    scheduler: dict[str, Any] = field(default_factory=dict)
-    regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
+
+
+@dataclass(frozen=True)
+class Entries:
+    """A multi-select group: any number of named entries, each checked against the schema its ``selector`` names."""
+
+    schemas: Mapping[str, type]
+    selector: str = "model"
+
+
+# Groups whose schema module is not ``wordlab.<group>.config``. Tasks follow the convention and need no row.
+GROUP_MODULES: dict[str, str] = {
+    "corpus": "wordlab.corpus.config",
+    "cooccurrence": "wordlab.embeddings.cooccurrence.config",
+    "embedding": "wordlab.embeddings.config",
+    "evaluation": "wordlab.evaluation.config",
+}
+
+
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
     """The configuration does not fit the schema."""
 
 
-def validate(raw: dict[str, Any] | DictConfig, source: str = "<config>", text: str | None = None) -> DictConfig:
-    """Merge ``raw`` into the schema; on any mismatch raise :class:`ConfigError` naming source, line and key."""
-    schema = OmegaConf.structured(WordlabConfig)
+def group_schema(group: str) -> type | Entries | None:
+    """The ``SCHEMA`` of a config group, or None when no module defines one (an unknown key)."""
+    module_name = GROUP_MODULES.get(group, f"wordlab.{group}.config")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name is not None and module_name.startswith(error.name):
+            return None
+        raise
+    schema = getattr(module, "SCHEMA", None)
+    return schema if isinstance(schema, Entries | type) else None
+
+
+def validate(raw: Mapping[str, Any] | DictConfig, source: str = "<config>", text: str | None = None) -> DictConfig:
+    """Merge ``raw`` into the schemas; on any mismatch raise :class:`ConfigError` naming source, line and key."""
+    node = raw if isinstance(raw, DictConfig) else OmegaConf.create(dict(raw))
+    infrastructure = {f.name for f in fields(InfrastructureConfig)}
+    groups = [str(key) for key in node if key not in infrastructure]
+    for group in GROUP_MODULES:  # the pipeline's own groups are always there, with their defaults if absent
+        if group not in groups:
+            groups.append(group)
     prefix = ""
     try:
-        merged = OmegaConf.merge(schema, raw)
-        for name in list(merged.embedding):
-            prefix = f"embedding.{name}."
-            merged.embedding[name] = _validate_entry(merged.embedding[name], EMBEDDING_SCHEMAS, "model")
-        for name in list(merged.ner):
-            prefix = f"ner.{name}."
-            merged.ner[name] = _validate_entry(merged.ner[name], NER_SCHEMAS, "model")
+        merged = OmegaConf.merge(
+            OmegaConf.structured(InfrastructureConfig), {k: node[k] for k in node if k in infrastructure}
+        )
+        for group in groups:
+            prefix = f"{group}."
+            value = node.get(group)
+            validated = _validate_group(group, value)
+            with open_dict(merged):
+                merged[group] = validated
         prefix = ""
         OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
-    except OmegaConfBaseException as error:
+        for group in groups:
+            prefix = f"{group}."
+            _check_objects(merged[group], group_schema(group))
+    except (OmegaConfBaseException, ValueError) as error:
         key = getattr(error, "full_key", None) or ""
         key = f"{prefix}{key}" if prefix and not key.startswith(prefix) else key
+        key = key or prefix.rstrip(".")
         where = source
         line = _line_of_key(text, key) if text is not None and key else None
         if line is not None:
@@ -156,18 +147,59 @@ def validate(raw: dict[str, Any] | DictConfig, source: str = "<config>", text: s
     return merged
 
 
-def _validate_entry(node: Any, schemas: dict[str, type], selector: str) -> DictConfig:
-    """Merge one entry of a multi-select group into the schema named by its ``selector`` key."""
-    from omegaconf.errors import ValidationError
-
-    kind = node.get(selector) if isinstance(node, DictConfig) else None
-    if kind not in schemas:
-        error = ValidationError(f"{selector} must be one of {sorted(schemas)}, not {kind!r}")
-        error.full_key = selector
+def _validate_group(group: str, value: Any) -> DictConfig:
+    schema = group_schema(group)
+    if schema is None:
+        error = ConfigKeyError(f"unknown config group or key {group!r}")
+        error.full_key = ""
         raise error
-    entry = OmegaConf.merge(OmegaConf.structured(schemas[kind]), node)
-    assert isinstance(entry, DictConfig)
-    return entry
+    if not isinstance(schema, Entries):
+        merged = OmegaConf.merge(OmegaConf.structured(schema), value if value is not None else {})
+        assert isinstance(merged, DictConfig)
+        return merged
+    entries = OmegaConf.create({})
+    for name, entry in (value or {}).items():
+        try:
+            with open_dict(entries):
+                entries[name] = _validate_entry(entry, schema)
+        except OmegaConfBaseException as error:
+            error.full_key = f"{name}.{getattr(error, 'full_key', None) or ''}".rstrip(".")
+            raise
+    return entries
+
+
+def _validate_entry(node: Any, entries: Entries) -> DictConfig:
+    """Merge one entry of a multi-select group into the schema named by its selector key."""
+    kind = node.get(entries.selector) if isinstance(node, DictConfig | dict) else None
+    if kind not in entries.schemas:
+        error = ValidationError(f"{entries.selector} must be one of {sorted(entries.schemas)}, not {kind!r}")
+        error.full_key = entries.selector
+        raise error
+    merged = OmegaConf.merge(OmegaConf.structured(entries.schemas[kind]), node)
+    assert isinstance(merged, DictConfig)
+    return merged
+
+
+def _check_objects(node: DictConfig, schema: type | Entries | None) -> None:
+    """Build the runtime objects once, so that the checks of their ``__post_init__`` fail now, naming the entry."""
+    targets = node.items() if isinstance(schema, Entries) else [("", node)]
+    for name, entry in targets:
+        try:
+            OmegaConf.to_object(entry)
+        except ValueError as error:
+            error.full_key = str(name)  # type: ignore[attr-defined]
+            raise
+
+
+def settings(cfg: DictConfig, key: str, kind: type[T]) -> T:
+    """The runtime object of a validated node (``corpus``, ``embedding.skipgram``, ...): an instance of ``kind``."""
+    node = OmegaConf.select(cfg, key, throw_on_missing=True)
+    if node is None:
+        raise ConfigError(f"no {key!r} in the configuration")
+    value = OmegaConf.to_object(node)
+    if not isinstance(value, kind):
+        raise ConfigError(f"{key!r} is a {type(value).__name__}, not a {kind.__name__}")
+    return value
 
 
 def load(path: str | Path) -> DictConfig:

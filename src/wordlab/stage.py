@@ -20,16 +20,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from omegaconf import DictConfig
 
 from wordlab import config as config_module
 from wordlab.data.locate import DataLocator
 from wordlab.data.registry import DATASETS
-from wordlab.tracking import StageRun, flatten, log_child_run, resolve_tracking_uri, stage_run
+from wordlab.tracking import StageRun, flatten, resolve_tracking_uri, stage_run
 
 log = logging.getLogger("wordlab.stage")
+
+T = TypeVar("T")
 
 DATA_DIR_VARIABLE = "WORDLAB_DATA_DIR"
 _EXPS_MARKER = (".dvc", "tmp", "exps")
@@ -98,18 +100,9 @@ class StageContext:
         if self.run is not None:
             self.run.log_artifact(path, artifact_path)
 
-    def log_method_runs(self, table: Any) -> list[str]:
-        """One child run per embedding method (row of ``table``): its config as params, its metrics, comparable."""
-        if self.run is None:
-            return []
-        children = []
-        for method, row in table.iterrows():
-            params = flatten(self.plain["embedding"][method], prefix=f"embedding.{method}.")
-            metrics = {key: float(value) for key, value in row.items() if value == value}  # NaN: metric absent
-            tags = {"embedding.method": str(method), "wordlab.report_run": self.run.run_id}
-            tags.update({k: v for k, v in self.tags.items() if k != "dvc.stage"})
-            children.append(log_child_run(self.run, f"method:{method}", params, metrics, tags))
-        return children
+    def settings(self, key: str, kind: type[T]) -> T:
+        """The validated config node at ``key`` as the library's settings object (an instance of ``kind``)."""
+        return config_module.settings(self.cfg, key, kind)
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         if self.run is not None:

@@ -1,9 +1,10 @@
-"""The Lightning Trainer every wordlab training uses: progress bar, MLflow, learning curves, resumable checkpoints.
+"""The Lightning Trainer every wordlab training uses: progress bar, MLflow, resumable checkpoints.
 
 One place builds it so that every model gets the same contract: metrics go to the stage's own MLflow run (the
 logger is handed that run's id, and the tracking URI explicitly, since Lightning's MLFlowLogger otherwise reads
-the environment when imported and falls back to a file store), losses go to dense TSV curves that DVC plots, and
-``last.ckpt`` in the checkpoint directory lets an interrupted run resume where it stopped.
+the environment when imported and falls back to a file store), and ``last.ckpt`` in the checkpoint directory lets
+an interrupted run resume where it stopped. The caller adds the model's callbacks, learning curves first
+(:class:`wordlab.nn.curves.LearningCurves`): infrastructure does not import the toolkit above it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
 from omegaconf import DictConfig
 
-from wordlab.nn.curves import LearningCurves
 from wordlab.tracking import StageRun
 
 log = logging.getLogger(__name__)
@@ -35,15 +35,13 @@ def build_trainer(
     trainer_cfg: DictConfig,
     *,
     max_epochs: int,
-    curves_dir: Path,
     checkpoint_dir: Path | None,
     run: StageRun | None,
     checkpoint_every_n_steps: int | None = None,
     callbacks: list[Callback] | None = None,
-    metric_prefix: str = "",
     **overrides: Any,
 ) -> pl.Trainer:
-    all_callbacks: list[Callback] = [LearningCurves(curves_dir, metric_prefix=metric_prefix), *(callbacks or [])]
+    all_callbacks: list[Callback] = list(callbacks or [])
     if checkpoint_dir is not None:
         all_callbacks.append(
             ModelCheckpoint(
@@ -70,7 +68,7 @@ def build_trainer(
         "enable_checkpointing": checkpoint_dir is not None,
         "enable_model_summary": False,
         "num_sanity_val_steps": 0,
-        "default_root_dir": str(checkpoint_dir or curves_dir),
+        "default_root_dir": str(checkpoint_dir) if checkpoint_dir is not None else None,
     }
     for limit in ("limit_train_batches", "limit_val_batches"):
         if trainer_cfg.get(limit) is not None:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordlab.config import OovMode, PunctuationMode
-from wordlab.corpus.prepare import VocabSpec, prepare_corpus
-from wordlab.corpus.prepared import PreparedCorpus
-from wordlab.corpus.tokenize import Tokenizer
+from wordlab.corpus.config import OovMode, VocabConfig
+from wordlab.corpus.format import PreparedCorpus
+from wordlab.corpus.prepare import prepare_corpus
+from wordlab.corpus.tokenize import PunctuationMode, Tokenizer
 from wordlab.data.errors import DataFormatError
 from wordlab.data.registry import DATASETS
 
@@ -25,7 +25,7 @@ def _sources(data_dir: Path, dataset: str) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def wikitext2(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[PreparedCorpus, object]:
     out = tmp_path_factory.mktemp("wt2") / "prepared"
-    stats = prepare_corpus(_sources(data_dir, "wikitext2"), out, Tokenizer(eos="<eos>"), VocabSpec())
+    stats = prepare_corpus(_sources(data_dir, "wikitext2"), out, Tokenizer(eos="<eos>"), VocabConfig())
     return PreparedCorpus.load(out), stats
 
 
@@ -59,14 +59,14 @@ def test_vocab_is_sorted_by_count_and_counts_match_the_tokens(
 
 
 def test_ptb_matches_published_counts(data_dir: Path, tmp_path: Path) -> None:
-    stats = prepare_corpus(_sources(data_dir, "ptb"), tmp_path / "ptb", Tokenizer(eos="<eos>"), VocabSpec())
+    stats = prepare_corpus(_sources(data_dir, "ptb"), tmp_path / "ptb", Tokenizer(eos="<eos>"), VocabConfig())
     published = DATASETS["ptb"].counts
     assert stats.vocab_size == published["train"]["vocabulary"]
     for split in ("train", "valid", "test"):
         assert stats.splits[split].tokens == published[split]["tokens_with_eos"]
 
 
-def _reference(lines: list[list[str]], spec: VocabSpec) -> tuple[list[str], list[int], list[list[str]]]:
+def _reference(lines: list[list[str]], spec: VocabConfig) -> tuple[list[str], list[int], list[list[str]]]:
     """Brute force: Counter, sort, cut, then rewrite every line."""
     counts = Counter(token for line in lines for token in line)
     kept = sorted(
@@ -96,7 +96,7 @@ def test_vocabulary_and_ids_match_brute_force(
 ) -> None:
     source = tmp_path / "corpus.txt"
     source.write_text("".join(" ".join(line) + "\n" for line in lines), encoding="utf-8")
-    spec = VocabSpec(min_count=min_count, max_size=max_size, oov=oov)
+    spec = VocabConfig(min_count=min_count, max_size=max_size, oov=oov)
     out = tmp_path / "out"
     prepare_corpus({"train": source}, out, Tokenizer(), spec)
     corpus = PreparedCorpus.load(out)
@@ -115,7 +115,7 @@ def test_held_out_split_uses_the_train_vocabulary(tmp_path: Path) -> None:
         {"train": tmp_path / "train.txt", "valid": tmp_path / "valid.txt"},
         tmp_path / "out",
         Tokenizer(),
-        VocabSpec(),
+        VocabConfig(),
     )
     corpus = PreparedCorpus.load(tmp_path / "out")
     assert [corpus.words[t] for t in corpus.tokens("valid")] == ["a", "<unk>", "<unk>"]
@@ -132,7 +132,7 @@ def test_bad_input_names_file_and_line_and_leaves_no_output(tmp_path: Path) -> N
             {"train": tmp_path / "train.txt", "test": tmp_path / "test.txt"},
             out,
             Tokenizer(punctuation=PunctuationMode.split),
-            VocabSpec(),
+            VocabConfig(),
         )
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["test.txt", "train.txt"]
@@ -140,7 +140,7 @@ def test_bad_input_names_file_and_line_and_leaves_no_output(tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_enwiki17m_whitespace_tokens_match_published_count(data_dir: Path, tmp_path: Path) -> None:
-    stats = prepare_corpus(_sources(data_dir, "enwiki17m"), tmp_path / "enwiki", Tokenizer(), VocabSpec())
+    stats = prepare_corpus(_sources(data_dir, "enwiki17m"), tmp_path / "enwiki", Tokenizer(), VocabConfig())
     published = DATASETS["enwiki17m"].counts["train"]
     assert stats.splits["train"].tokens == published["tokens"]
     assert stats.splits["train"].lines == published["lines"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wordlab.config import NumberMode, PunctuationMode
-from wordlab.corpus.tokenize import NUMBER_TOKEN, Tokenizer
+from wordlab.corpus.tokenize import NUMBER_TOKEN, NumberMode, PunctuationMode, Tokenizer
 
 LINE = "In 1999, Mr. O'Neil paid $3.50 for 12 apples -- didn't he?\n"
 

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wordlab.embeddings.cooccurrence import count_cooccurrences, total_weight
-from wordlab.embeddings.cooccurrence.counting import make_plan
+from wordlab.embeddings.cooccurrence.counting import count_cooccurrences, make_plan, total_weight
 from wordlab.embeddings.cooccurrence.shards import fixed_bytes, row_bytes
 
 
@@ -94,8 +93,7 @@ def test_tiny_budget_shards_give_the_same_matrix_bit_for_bit() -> None:
     plan = make_plan(tokens, offsets, vocab_size, window=5, weighting="harmonic", memory_budget=1 << 30, threads=2)
     # A budget that fits the fixed part and a quarter of the rows' bound forces several shards.
     budget = fixed_bytes(len(tokens), vocab_size, 2) + int(row_bytes(plan.record_counts).sum()) // 4
-    sharded, sharded_stats = count_cooccurrences(tokens, offsets, vocab_size, window=5, memory_budget=budget,
-                                                 threads=2)
+    sharded, sharded_stats = count_cooccurrences(tokens, offsets, vocab_size, window=5, memory_budget=budget, threads=2)
     assert one_stats.shards == 1
     assert sharded_stats.shards >= 3
     np.testing.assert_array_equal(sharded.indptr, one.indptr)
@@ -138,7 +136,8 @@ def test_a_word_repeated_in_its_window_counts_on_the_diagonal_both_ways() -> Non
         ([0, 1], [0, 2], 3, {"memory_budget": 64}, "memory_budget of 64 bytes is too small"),
     ],
 )
-def test_bad_input_is_refused_clearly(tokens: list[int], offsets: list[int], vocab_size: int, kwargs: dict,
-                                      message: str) -> None:
+def test_bad_input_is_refused_clearly(
+    tokens: list[int], offsets: list[int], vocab_size: int, kwargs: dict, message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         count_cooccurrences(np.array(tokens), np.array(offsets), vocab_size, **kwargs)

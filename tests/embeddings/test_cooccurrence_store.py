@@ -9,16 +9,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from wordlab.corpus.prepared import write_vocab
-from wordlab.embeddings.cooccurrence import (
-    CooccurrenceConfig,
-    build,
-    count_cooccurrences,
-    load_cooccurrences,
-    write_cooccurrences,
-)
-from wordlab.embeddings.cooccurrence.counting import make_plan
+from wordlab.corpus.format import write_vocab
+from wordlab.embeddings.cooccurrence import build
+from wordlab.embeddings.cooccurrence.build import write_cooccurrences
+from wordlab.embeddings.cooccurrence.config import CooccurrenceConfig
+from wordlab.embeddings.cooccurrence.counting import count_cooccurrences, make_plan
 from wordlab.embeddings.cooccurrence.shards import fixed_bytes, row_bytes
+from wordlab.embeddings.cooccurrence.store import load_cooccurrences
 
 VOCAB = 300
 
@@ -43,8 +40,9 @@ def sharding_budget(tokens: np.ndarray, offsets: np.ndarray, window: int) -> int
 
 def test_written_matrix_and_stats_match_the_in_memory_count(tmp_path: Path) -> None:
     tokens, offsets = prepared_corpus(tmp_path / "corpus")
-    stats = write_cooccurrences(tmp_path / "corpus", tmp_path / "X.npz", tmp_path / "stats.json",
-                                CooccurrenceConfig(window=4))
+    stats = write_cooccurrences(
+        tmp_path / "corpus", tmp_path / "X.npz", tmp_path / "stats.json", CooccurrenceConfig(window=4)
+    )
     expected, expected_stats = count_cooccurrences(tokens, offsets, VOCAB, window=4)
     written = sp.load_npz(tmp_path / "X.npz")  # plain scipy reads it
     assert written.format == "csr" and written.dtype == np.float64 and written.shape == (VOCAB, VOCAB)

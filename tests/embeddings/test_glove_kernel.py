@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from wordlab.embeddings.glove import GloveConfig, GlovePairs, GloveState, plan_chunks, train_chunk
-from wordlab.embeddings.glove import objective as reference
+from wordlab.embeddings.glove import reference as reference
+from wordlab.embeddings.glove.config import GloveConfig
+from wordlab.embeddings.glove.pairs import GlovePairs
+from wordlab.embeddings.glove.state import GloveState
+from wordlab.embeddings.glove.training import initial_state, plan_chunks, train_chunk
 
 PARAMS = ("W", "W_ctx", "b", "b_ctx")
 
@@ -31,8 +34,16 @@ def replay_reference(state: GloveState, rows, cols, vals, config: GloveConfig) -
     total = 0.0
     for i, j, x in zip(rows, cols, vals, strict=True):
         total += reference.adagrad_step(
-            params, gradsq, int(i), int(j), float(x), objective=config.objective, x_max=config.x_max,
-            alpha=config.alpha, learning_rate=config.learning_rate, bias_learning_rate=config.bias_learning_rate,
+            params,
+            gradsq,
+            int(i),
+            int(j),
+            float(x),
+            objective=config.objective,
+            x_max=config.x_max,
+            alpha=config.alpha,
+            learning_rate=config.learning_rate,
+            bias_learning_rate=config.bias_learning_rate,
             grad_clip=config.grad_clip,
         )
     arrays = {**params, **{f"gradsq_{name}": value for name, value in gradsq.items()}}
@@ -56,8 +67,9 @@ def test_kernel_steps_match_the_numpy_adagrad_steps(kind: str, dtype: type, rtol
     rows[:4] = cols[:4] = 3  # the same word as row and column, and the same pair back to back
     vals = rng.uniform(0.5, 40.0, n)
     vals[5] = 4000.0  # weight X_ij in the plain objective: its steps hit the gradient clip
-    config = GloveConfig(dim=dim, x_max=10.0, objective=kind, threads=1, learning_rate=0.1, grad_clip=5.0,
-                         bias_learning_rate=0.7)
+    config = GloveConfig(
+        dim=dim, x_max=10.0, objective=kind, threads=1, learning_rate=0.1, grad_clip=5.0, bias_learning_rate=0.7
+    )
     start = random_state(vocab_size, dim, dtype, seed=4)
     expected, expected_loss = replay_reference(start, rows, cols, vals, config)
     state = start.copy()
@@ -77,7 +89,7 @@ def test_a_chunk_is_exactly_the_steps_of_its_slice() -> None:
     rows, cols, vals = rng.integers(0, 9, n), rng.integers(0, 9, n), rng.uniform(1, 20, n)
     config = GloveConfig(dim=3, threads=1, dtype="float64")
     pairs = GlovePairs.from_coo(rows, cols, vals, x_max=config.x_max)
-    whole, pieces = config.initial_state(9), config.initial_state(9)
+    whole, pieces = initial_state(config, 9), initial_state(config, 9)
     train_chunk(whole, pairs, 0, n, config)
     bounds = plan_chunks(n, 17)
     assert bounds[0] == 0 and bounds[-1] == n and np.all(np.diff(bounds) <= 17) and len(bounds) == 5
@@ -95,7 +107,7 @@ def test_hogwild_threads_on_disjoint_words_equal_sequential_steps() -> None:
     vals = rng.uniform(0.5, 30.0, 2 * half)
     pairs = GlovePairs.from_coo(rows, cols, vals)
     sequential, parallel = (GloveConfig(dim=8, threads=t, dtype="float64") for t in (1, 2))
-    one, two = sequential.initial_state(20), sequential.initial_state(20)
+    one, two = initial_state(sequential, 20), initial_state(sequential, 20)
     r1 = train_chunk(one, pairs, 0, len(pairs), sequential)
     r2 = train_chunk(two, pairs, 0, len(pairs), parallel)
     assert r2.loss == pytest.approx(r1.loss, rel=1e-12)
@@ -104,7 +116,7 @@ def test_hogwild_threads_on_disjoint_words_equal_sequential_steps() -> None:
 
 def test_a_non_finite_residual_skips_the_step_as_glove_c_does() -> None:
     config = GloveConfig(dim=2, threads=1, dtype="float64")
-    state = config.initial_state(3)
+    state = initial_state(config, 3)
     state.W[1, 0] = np.inf
     before = state.copy()
     pairs = GlovePairs.from_coo(np.array([1, 0]), np.array([2, 2]), np.array([3.0, 3.0]))
@@ -118,9 +130,9 @@ def test_ids_beyond_the_state_are_refused() -> None:
     config = GloveConfig(dim=2, threads=1)
     pairs = GlovePairs.from_coo(np.array([0, 5]), np.array([1, 1]), np.array([2.0, 2.0]))
     with pytest.raises(ValueError, match="word id 5 but the state has 4 words"):
-        train_chunk(config.initial_state(4), pairs, 0, 2, config)
+        train_chunk(initial_state(config, 4), pairs, 0, 2, config)
     with pytest.raises(ValueError, match="outside the 2 nonzeros"):
-        train_chunk(config.initial_state(6), pairs, 1, 3, config)
+        train_chunk(initial_state(config, 6), pairs, 1, 3, config)
 
 
 @pytest.mark.parametrize("kind", ["weighted", "plain"])

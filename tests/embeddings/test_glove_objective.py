@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from wordlab.embeddings.glove import objective
-from wordlab.nn.gradcheck import assert_gradients_close, assert_gradients_match, torch_gradients
+from wordlab.embeddings.glove import reference as objective
+from wordlab.nn.reference.autograd import torch_gradients
+from wordlab.nn.reference.gradcheck import assert_gradients_close, assert_gradients_match
 
 OBJECTIVES = ["weighted", "plain"]
 
@@ -32,8 +33,9 @@ def test_gradient_matches_central_differences(kind: str) -> None:
     params, rows, cols, vals = problem()
     settings = {"objective": kind, "x_max": 8.0, "alpha": 0.75}
     grads = objective.gradients(params, rows, cols, vals, **settings)
-    assert_gradients_close(lambda: objective.loss(params, rows, cols, vals, **settings), params, grads,
-                           samples_per_param=24, tol=1e-6)
+    assert_gradients_close(
+        lambda: objective.loss(params, rows, cols, vals, **settings), params, grads, samples_per_param=24, tol=1e-6
+    )
 
 
 @pytest.mark.parametrize("kind", OBJECTIVES)

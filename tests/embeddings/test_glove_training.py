@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from wordlab.embeddings.cooccurrence import count_cooccurrences
-from wordlab.embeddings.glove import GloveConfig, GlovePairs, GloveState, epoch_pairs, train, train_epoch
+from wordlab.embeddings.cooccurrence.counting import count_cooccurrences
+from wordlab.embeddings.glove.config import GloveConfig
+from wordlab.embeddings.glove.pairs import GlovePairs
 from wordlab.embeddings.glove.shuffle import shuffle_records
+from wordlab.embeddings.glove.state import GloveState
+from wordlab.embeddings.glove.training import epoch_pairs, initial_state, train, train_epoch, training_pairs
 
 GROUPS, GROUP_SIZE, SHARED = 6, 6, 4
 
@@ -38,8 +41,8 @@ def test_planted_neighbours_come_out_nearest() -> None:
     tokens, offsets, vocab_size = planted_corpus()
     matrix, _ = count_cooccurrences(tokens, offsets, vocab_size, window=5)
     config = GloveConfig(dim=12, epochs=25, x_max=10.0, threads=1, seed=3)
-    state = config.initial_state(vocab_size)
-    history = train(state, config.pairs(matrix), config)
+    state = initial_state(config, vocab_size)
+    history = train(state, training_pairs(config, matrix), config)
     assert history[-1].mean_loss < 0.5 * history[0].mean_loss
     vectors = state.vectors()
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -56,11 +59,11 @@ def test_resuming_from_a_checkpoint_reproduces_an_uninterrupted_run(tmp_path: Pa
     tokens, offsets, vocab_size = planted_corpus(seed=1)
     matrix, _ = count_cooccurrences(tokens, offsets, vocab_size, window=4)
     config = GloveConfig(dim=6, epochs=4, threads=1, dtype="float64", seed=11)
-    pairs = config.pairs(matrix)
-    straight = config.initial_state(vocab_size)
+    pairs = training_pairs(config, matrix)
+    straight = initial_state(config, vocab_size)
     train(straight, pairs, config)
 
-    interrupted = config.initial_state(vocab_size)
+    interrupted = initial_state(config, vocab_size)
     halfway = replace(config, epochs=2)
     train(interrupted, pairs, halfway, checkpoint=tmp_path / "glove.npz")
     resumed = GloveState.load(tmp_path / "glove.npz")
@@ -114,7 +117,7 @@ def test_state_round_trips_and_publishes_u_plus_v(tmp_path: Path) -> None:
 def test_train_epoch_counts_epochs_and_reports_throughput() -> None:
     pairs = GlovePairs.from_coo(np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([1.0, 2.0, 3.0]))
     config = GloveConfig(dim=2, threads=1)
-    state = config.initial_state(3)
+    state = initial_state(config, 3)
     result = train_epoch(state, pairs, config)
     assert state.epochs == 1 and result.pairs == 3 and result.pairs_per_second > 0
 

@@ -11,13 +11,15 @@ from mlflow import MlflowClient
 from omegaconf import OmegaConf
 
 from wordlab.config import TrainerConfig
-from wordlab.corpus.prepare import VocabSpec, prepare_corpus
-from wordlab.corpus.prepared import PreparedCorpus
+from wordlab.corpus.config import VocabConfig
+from wordlab.corpus.format import PreparedCorpus
+from wordlab.corpus.prepare import prepare_corpus
 from wordlab.corpus.tokenize import Tokenizer
-from wordlab.embeddings.lightning import Word2VecModule
-from wordlab.embeddings.training import restrict_vocabulary
-from wordlab.embeddings.word2vec import Word2VecConfig, Word2VecState, train
-from wordlab.nn.curves import read_curve
+from wordlab.embeddings.module import Word2VecModule
+from wordlab.embeddings.run import restrict_vocabulary
+from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.training import Word2VecState, train
+from wordlab.nn.curves import LearningCurves, read_curve
 from wordlab.tracking import stage_run
 from wordlab.trainer import build_trainer, resume_checkpoint
 
@@ -28,7 +30,7 @@ CONFIG = Word2VecConfig(dim=16, window=3, epochs=2, threads=1, seed=3, sample=0.
 def small_corpus(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> PreparedCorpus:
     out = tmp_path_factory.mktemp("ptb") / "prepared"
     source = data_dir / "ptb" / "ptb.valid.txt"
-    prepare_corpus({"train": source}, out, Tokenizer(), VocabSpec(), max_lines=600)
+    prepare_corpus({"train": source}, out, Tokenizer(), VocabConfig(), max_lines=600)
     return PreparedCorpus.load(out)
 
 
@@ -53,11 +55,10 @@ def _trainer(tmp: Path, run=None, callbacks=None):  # type: ignore[no-untyped-de
     return build_trainer(
         OmegaConf.structured(TrainerConfig(enable_progress_bar=False)),
         max_epochs=CONFIG.epochs,
-        curves_dir=tmp / "curves",
         checkpoint_dir=tmp / "ckpt",
         run=run,
         checkpoint_every_n_steps=1,
-        callbacks=callbacks,
+        callbacks=[LearningCurves(tmp / "curves"), *(callbacks or [])],
         log_every_n_steps=1,
     )
 

@@ -16,8 +16,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from wordlab.embeddings.word2vec import build_huffman_tree, kernel
+from wordlab.embeddings.word2vec import kernel
 from wordlab.embeddings.word2vec import reference as ref
+from wordlab.embeddings.word2vec.huffman import build_huffman_tree
 from wordlab.embeddings.word2vec.sampling import ALWAYS_KEEP, alias_table, mix_seed, subsample_thresholds
 
 MASK48 = (1 << 48) - 1

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch.nn.functional import cross_entropy, logsigmoid
 
-from wordlab.embeddings.word2vec import build_huffman_tree
 from wordlab.embeddings.word2vec import reference as ref
-from wordlab.nn.gradcheck import assert_gradients_close, assert_gradients_match
+from wordlab.embeddings.word2vec.huffman import build_huffman_tree
+from wordlab.nn.reference.gradcheck import assert_gradients_close, assert_gradients_match
 
 VOCAB, DIM = 12, 6
 COUNTS = np.array([40, 31, 20, 20, 11, 9, 7, 5, 5, 3, 2, 1])

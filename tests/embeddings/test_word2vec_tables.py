@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 import pytest
 
-from wordlab.embeddings.word2vec import build_huffman_tree
 from wordlab.embeddings.word2vec import reference as ref
+from wordlab.embeddings.word2vec.huffman import build_huffman_tree
 from wordlab.embeddings.word2vec.sampling import (
     ALWAYS_KEEP,
     alias_probabilities,

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wordlab.embeddings.word2vec import (
+from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.training import (
     Progress,
-    Word2VecConfig,
     Word2VecState,
     alpha_at,
     load_checkpoint,
@@ -49,11 +49,11 @@ def _nearest_same_group(V: np.ndarray, group_of_id: np.ndarray) -> float:
 @pytest.mark.parametrize(
     ("architecture", "loss", "threads", "cbow_update"),
     [
-        ("skipgram", "negative", 1, "word2vec"),
-        ("cbow", "negative", 2, "word2vec"),
-        ("cbow", "negative", 1, "gradient"),
-        ("skipgram", "hierarchical", 2, "word2vec"),
-        ("cbow", "hierarchical", 1, "word2vec"),
+        ("skipgram", "negative_sampling", 1, "word2vec"),
+        ("cbow", "negative_sampling", 2, "word2vec"),
+        ("cbow", "negative_sampling", 1, "gradient"),
+        ("skipgram", "hierarchical_softmax", 2, "word2vec"),
+        ("cbow", "hierarchical_softmax", 1, "word2vec"),
         ("skipgram", "softmax", 1, "word2vec"),
     ],
 )
@@ -77,7 +77,7 @@ def test_initialisation_is_word2vecs() -> None:
     assert state.V.dtype == np.float32 and state.V.shape == (300, 50)
     assert np.abs(state.V).max() <= 0.5 / 50 and np.abs(state.V).max() > 0.45 / 50
     assert not state.U.any()
-    hs = Word2VecState.create(np.arange(300, 0, -1), dataclasses.replace(config, loss="hierarchical"))
+    hs = Word2VecState.create(np.arange(300, 0, -1), dataclasses.replace(config, loss="hierarchical_softmax"))
     assert hs.U.shape == (299, 50)
 
 
@@ -124,7 +124,7 @@ def test_long_lines_are_cut_like_separate_sentences() -> None:
     rng = np.random.default_rng(3)
     tokens = rng.integers(0, 20, 25).astype(np.int32)
     counts = np.sort(np.bincount(tokens, minlength=20) + 1)[::-1]
-    config = Word2VecConfig(dim=6, window=5, sample=0.0, threads=1, max_sentence_len=10, loss="hierarchical")
+    config = Word2VecConfig(dim=6, window=5, sample=0.0, threads=1, max_sentence_len=10, loss="hierarchical_softmax")
     long_line, cut = Word2VecState.create(counts, config), Word2VecState.create(counts, config)
     a = train_chunk(long_line, tokens, np.array([0, 25]), 0, 1, 0.05, 0.01, seed=9)
     b = train_chunk(cut, tokens, np.array([0, 10, 20, 25]), 0, 3, 0.05, 0.01, seed=9)

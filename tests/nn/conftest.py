@@ -90,7 +90,7 @@ def _as_callback(probe_type: type, *args: Any) -> Any:
 def toy_runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """Short trainings: one per optimiser config, a repeat, and planted failures for the diagnosis."""
     from wordlab.nn.config import EarlyStoppingConfig, RegularizationConfig
-    from wordlab.nn.toy import ToyClassifier, fit_toy, make_blobs
+    from wordlab.nn.reference.toy import ToyClassifier, fit_toy, make_blobs
 
     root = tmp_path_factory.mktemp("nn_runs")
     runs = Runs(uri=f"sqlite:///{root / 'mlflow.db'}", root=root)

@@ -11,10 +11,10 @@ from hypothesis.extra.numpy import arrays
 from scipy.special import expit
 
 from wordlab.nn.activations import NAMES, get_activation
-from wordlab.nn.autograd import torch_gradients
-from wordlab.nn.gradcheck import assert_gradients_close, assert_gradients_match
-from wordlab.nn.np_activations import get_numpy_activation
-from wordlab.nn.np_functional import sigmoid
+from wordlab.nn.reference.activations import get_numpy_activation
+from wordlab.nn.reference.autograd import torch_gradients
+from wordlab.nn.reference.functional import sigmoid
+from wordlab.nn.reference.gradcheck import assert_gradients_close, assert_gradients_match
 
 OPTIONS: dict[str, dict] = {
     "leaky_relu": {"negative_slope": 0.1},

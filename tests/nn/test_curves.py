@@ -112,7 +112,7 @@ def test_a_failed_write_leaves_the_previous_file_intact(tmp_path: Path) -> None:
 
 
 def test_a_crashed_training_keeps_its_curve_up_to_the_crash(toy_runs, tmp_path: Path) -> None:
-    from wordlab.nn.toy import ToyClassifier, fit_toy, make_blobs
+    from wordlab.nn.reference.toy import ToyClassifier, fit_toy, make_blobs
 
     class Crashing(ToyClassifier):
         def training_step(self, batch, batch_idx):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from wordlab.nn.curves import TRAIN_EPOCH_FILE, VAL_FILE, read_curve
-from wordlab.nn.diagnosis import ADVICE, Symptom, diagnose
+from wordlab.nn.reference.diagnosis import ADVICE, Symptom, diagnose
 
 PLANTED = {
     "well_trained": Symptom.ok,

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wordlab.nn.autograd import torch_gradients
-from wordlab.nn.gradcheck import (
+from wordlab.nn.reference.autograd import torch_gradients
+from wordlab.nn.reference.gradcheck import (
     assert_gradients_close,
     assert_gradients_match,
     check_gradients,

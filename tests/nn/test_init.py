@@ -11,7 +11,7 @@ from scipy import stats
 from torch import nn
 
 from wordlab.nn import init as tinit
-from wordlab.nn import np_init
+from wordlab.nn.reference import init as np_init
 
 SHAPES = [(200, 300), (64, 16, 3, 3)]
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from scipy.special import logsumexp as scipy_logsumexp
 
 from wordlab.nn import losses as torch_losses
-from wordlab.nn import np_losses
-from wordlab.nn.autograd import torch_gradients
-from wordlab.nn.gradcheck import assert_gradients_close, assert_gradients_match
-from wordlab.nn.np_functional import logsumexp, softmax
+from wordlab.nn.reference import losses as np_losses
+from wordlab.nn.reference.autograd import torch_gradients
+from wordlab.nn.reference.functional import logsumexp, softmax
+from wordlab.nn.reference.gradcheck import assert_gradients_close, assert_gradients_match
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.normal(size=(6, 5))

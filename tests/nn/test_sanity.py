@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from wordlab.nn.losses import cross_entropy
-from wordlab.nn.sanity import assert_overfits_batch
-from wordlab.nn.toy import ToyClassifier
+from wordlab.nn.reference.sanity import assert_overfits_batch
+from wordlab.nn.reference.toy import ToyClassifier
 
 
 def _batch(n: int = 16, features: int = 8, classes: int = 4, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from wordlab.nn import twolayer
-from wordlab.nn.autograd import torch_gradients
-from wordlab.nn.gradcheck import assert_gradients_close, assert_gradients_match, check_gradients
+from wordlab.nn.reference import twolayer
+from wordlab.nn.reference.autograd import torch_gradients
+from wordlab.nn.reference.gradcheck import assert_gradients_close, assert_gradients_match, check_gradients
 
 TOL = 1e-6  # the bar: relative error under 1e-6
 

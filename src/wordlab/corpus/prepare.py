@@ -1,4 +1,4 @@
-"""Stream raw text into the prepared-corpus format (see :mod:`wordlab.corpus.prepared`).
+"""Stream raw text into the prepared-corpus format (see :mod:`wordlab.corpus.format`).
 
 One tokenisation pass per split: each token gets a provisional id (order of first sight) that is streamed to a
 temporary int32 file, so memory holds only the type table and a small buffer, never the corpus. The vocabulary is
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from wordlab.config import OovMode
-from wordlab.corpus.prepared import (
+from wordlab.corpus.config import OovMode, VocabConfig
+from wordlab.corpus.format import (
     OFFSET_DTYPE,
     TOKEN_DTYPE,
     VOCAB_FILE,
@@ -36,14 +36,6 @@ log = logging.getLogger(__name__)
 
 _FLUSH_EVERY = 1 << 22  # provisional ids buffered before they go to disk (16 MB)
 _REMAP_CHUNK = 1 << 22  # token ids remapped per block (16 MB of int32)
-
-
-@dataclass(frozen=True)
-class VocabSpec:
-    min_count: int = 1
-    max_size: int | None = None
-    unk: str = "<unk>"
-    oov: OovMode = OovMode.unk
 
 
 @dataclass(frozen=True)
@@ -134,7 +126,9 @@ def _count(raw: _RawSplit, n_types: int) -> np.ndarray:
     return counts
 
 
-def build_vocabulary(words: list[str], counts: np.ndarray, spec: VocabSpec) -> tuple[list[str], np.ndarray, np.ndarray]:
+def build_vocabulary(
+    words: list[str], counts: np.ndarray, spec: VocabConfig
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Cut and sort the vocabulary; return (words, counts, provisional-to-final id map with -1 for OOV).
 
     Sorted by count, descending, ties broken by the word itself, so the same corpus always gives the same ids.
@@ -195,7 +189,7 @@ def prepare_corpus(
     sources: dict[str, Path],
     out_dir: Path,
     tokenizer: Tokenizer,
-    vocab: VocabSpec,
+    vocab: VocabConfig,
     max_lines: int | None = None,
 ) -> CorpusStats:
     """Tokenise every split, cut the vocabulary from the first, and write the prepared corpus atomically."""

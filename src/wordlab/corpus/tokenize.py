@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from wordlab.config import NumberMode, PunctuationMode
+from enum import Enum
 
 NUMBER_TOKEN = "<num>"
 
@@ -21,11 +20,26 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d[\d.,:/-]*")
 
 
-@dataclass(frozen=True)
+class NumberMode(Enum):
+    keep = "keep"  # numbers stay as written
+    zero = "zero"  # every digit becomes 0 ("1999" -> "0000"), the NER convention
+    token = "token"  # a token that is a number becomes <num>
+
+
+class PunctuationMode(Enum):
+    keep = "keep"  # whitespace tokenisation only: punctuation stays attached as written
+    split = "split"  # punctuation characters become tokens of their own
+    strip = "strip"  # punctuation is removed and splits words (word2vec/text8 style)
+
+
+@dataclass  # not frozen: OmegaConf cannot merge into a frozen dataclass nested in another
 class Tokenizer:
+    """The ``corpus.tokenizer`` settings, and the tokeniser they describe: the schema is the object that runs."""
+
     lowercase: bool = False
     numbers: NumberMode = NumberMode.keep
     punctuation: PunctuationMode = PunctuationMode.keep
+    # Appended to every line when set (the language-modelling convention, e.g. "<eos>").
     eos: str | None = None
 
     def __post_init__(self) -> None:

@@ -2,7 +2,7 @@
 
 Names (case-insensitive, dashes allowed): identity, sigmoid, tanh, relu, leaky_relu (``negative_slope``), prelu
 (``num_parameters``, ``init``), hardtanh (``min_val``, ``max_val``), maxout (``pieces``) and cube, the neural
-parser's ``x^3``. The numpy twins with hand-written derivatives are in :mod:`wordlab.nn.np_activations`.
+parser's ``x^3``. The numpy twins with hand-written derivatives are in :mod:`wordlab.nn.reference.activations`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from wordlab.nn.np_activations import NAMES, canonical_name
+from wordlab.nn.reference.activations import NAMES, canonical_name
 
 __all__ = ["NAMES", "Cube", "Maxout", "canonical_name", "get_activation"]
 

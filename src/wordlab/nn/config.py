@@ -1,8 +1,10 @@
 """Schemas of the toolkit's config groups, for the root schema in :mod:`wordlab.config`.
 
+Each task's entry holds its own ``optimizer``, ``scheduler`` and ``regularization`` nodes, drawn from the option
+files of ``conf/optimizer``, ``conf/scheduler`` and ``conf/regularization`` through the entry's defaults list.
 Only ``regularization`` has a fixed set of keys and so a strict schema: a misspelt key (``droput``) or a wrong type
 fails when the composed config is validated. ``optimizer`` and ``scheduler`` are Hydra ``_target_`` nodes whose
-keys are the target's own arguments, so they are typed ``Any`` in the root schema and checked instead by
+keys are the target's own arguments, so they are typed ``Any`` in a task's schema and checked instead by
 instantiating them (:func:`wordlab.nn.optim.build_optimizer`), which rejects an unknown argument by name.
 
 Kept free of torch and Lightning imports: the root config module imports it at every stage's start-up.
@@ -44,16 +46,16 @@ class RegularizationConfig:
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
 
 
-def check_regularization(cfg: RegularizationConfig) -> None:
-    """The range checks a schema cannot express; raise ``ValueError`` naming the key."""
+def check_regularization(cfg: RegularizationConfig, prefix: str = "regularization.") -> None:
+    """The range checks a schema cannot express; raise ``ValueError`` naming the key (under ``prefix``)."""
     if not 0.0 <= cfg.dropout < 1.0:
-        raise ValueError(f"regularization.dropout must be in [0, 1), got {cfg.dropout}")
+        raise ValueError(f"{prefix}dropout must be in [0, 1), got {cfg.dropout}")
     if cfg.weight_decay < 0.0:
-        raise ValueError(f"regularization.weight_decay must be >= 0, got {cfg.weight_decay}")
+        raise ValueError(f"{prefix}weight_decay must be >= 0, got {cfg.weight_decay}")
     for key in ("max_norm", "grad_clip"):
         value = getattr(cfg, key)
         if value is not None and value <= 0.0:
-            raise ValueError(f"regularization.{key} must be positive or null, got {value}")
+            raise ValueError(f"{prefix}{key} must be positive or null, got {value}")
     patience = cfg.early_stopping.patience
     if patience is not None and patience < 0:
-        raise ValueError(f"regularization.early_stopping.patience must be >= 0 or null, got {patience}")
+        raise ValueError(f"{prefix}early_stopping.patience must be >= 0 or null, got {patience}")

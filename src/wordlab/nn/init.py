@@ -8,7 +8,7 @@ biases start at zero, since symmetry is already broken by the weights.
 
 Fans follow torch's convention for a tensor of shape (out, in, *kernel); for a 2-D matrix the formulas are
 symmetric in the two fans, so numpy models may use the row-vector convention (in, out) with the same result.
-The numpy versions (``np_*``, for numpy models) are in :mod:`wordlab.nn.np_init`.
+The numpy versions (``np_*``, for numpy models) are in :mod:`wordlab.nn.reference.init`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from wordlab.nn.np_init import small_uniform_scale, xavier_bound, xavier_std
+from wordlab.nn.reference.init import small_uniform_scale, xavier_bound, xavier_std
 
 WEIGHT_SCHEMES = ("xavier_uniform", "xavier_normal", "small_uniform", "zeros")
 

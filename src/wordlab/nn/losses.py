@@ -1,6 +1,6 @@
 """Torch losses, chosen by name from any model's config.
 
-The same definitions as :mod:`wordlab.nn.np_losses` (same reductions, same argument order), so that a model can
+The same definitions as :mod:`wordlab.nn.reference.losses` (same reductions, same argument order), so that a model can
 swap a numpy reference for its torch version and compare the two directly.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from wordlab.nn.np_losses import Reduction
+from wordlab.nn.reference.losses import Reduction
 
 LossFn = Callable[..., torch.Tensor]
 

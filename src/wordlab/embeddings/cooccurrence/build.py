@@ -9,14 +9,13 @@ files) and released, so the counting never holds more than one shard; the spills
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from wordlab.corpus.prepared import PreparedCorpus
+from wordlab.corpus.format import PreparedCorpus
+from wordlab.embeddings.cooccurrence.config import CooccurrenceConfig
 from wordlab.embeddings.cooccurrence.counting import (
-    DEFAULT_MEMORY_BUDGET,
     CooccurrenceStats,
     count_shard,
     indptr_from_counts,
@@ -24,18 +23,8 @@ from wordlab.embeddings.cooccurrence.counting import (
     stats_for,
 )
 from wordlab.embeddings.cooccurrence.store import save_csr_npz, spilled
-from wordlab.embeddings.cooccurrence.threads import numba_threads
-from wordlab.embeddings.cooccurrence.weighting import Weighting
+from wordlab.embeddings.native.threads import numba_threads
 from wordlab.io import write_json_atomic
-
-
-@dataclass(frozen=True)
-class CooccurrenceConfig:
-    window: int = 10
-    weighting: Weighting = Weighting.harmonic
-    memory_budget: int = DEFAULT_MEMORY_BUDGET  # bytes for the counting; the corpus tokens count against it
-    threads: int | None = None  # None: every thread numba has
-    split: str = "train"
 
 
 def write_cooccurrences(
@@ -53,8 +42,15 @@ def write_cooccurrences(
     vocab_size = corpus.vocab_size
     shape = (vocab_size, vocab_size)
     with numba_threads(config.threads) as threads:
-        plan = make_plan(tokens, offsets, vocab_size, window=config.window, weighting=config.weighting,
-                         memory_budget=config.memory_budget, threads=threads)
+        plan = make_plan(
+            tokens,
+            offsets,
+            vocab_size,
+            window=config.window,
+            weighting=config.weighting,
+            memory_budget=config.memory_budget,
+            threads=threads,
+        )
         nnz_per_row = np.zeros(vocab_size, dtype=np.int64)
         if len(plan.shards) == 1:
             piece = count_shard(plan, *plan.shards[0])
@@ -75,8 +71,9 @@ def write_cooccurrences(
                     del piece
                 index_spill.flush()
                 data_spill.flush()
-                save_csr_npz(matrix_path, shape, indptr_from_counts(nnz_per_row), spilled(index_spill),
-                             spilled(data_spill))
+                save_csr_npz(
+                    matrix_path, shape, indptr_from_counts(nnz_per_row), spilled(index_spill), spilled(data_spill)
+                )
     stats = stats_for(plan, int(nnz_per_row.sum()), config.memory_budget)
     if stats_path is not None:
         write_json_atomic(stats_path, stats.to_dict())

@@ -22,13 +22,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from wordlab.embeddings.cooccurrence import kernels
-from wordlab.embeddings.cooccurrence.memory import scratch_array
+from wordlab.embeddings.cooccurrence import kernel as kernels
+from wordlab.embeddings.cooccurrence.config import DEFAULT_MEMORY_BUDGET, Weighting
 from wordlab.embeddings.cooccurrence.shards import balanced_bounds, plan_shards
-from wordlab.embeddings.cooccurrence.threads import numba_threads
-from wordlab.embeddings.cooccurrence.weighting import Weighting, check_window, distance_weights
-
-DEFAULT_MEMORY_BUDGET = 4 * 1024**3
+from wordlab.embeddings.cooccurrence.weighting import check_window, distance_weights
+from wordlab.embeddings.native.memory import scratch_array
+from wordlab.embeddings.native.threads import numba_threads
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,7 @@ def check_corpus(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int) -> No
     if len(offsets) > 1 and np.any(np.diff(offsets) < 0):
         raise ValueError("line offsets must be non-decreasing")
     if len(tokens) and (int(tokens.min()) < 0 or int(tokens.max()) >= vocab_size):
-        raise ValueError(
-            f"token ids must lie in [0, {vocab_size}), found {int(tokens.min())}..{int(tokens.max())}"
-        )
+        raise ValueError(f"token ids must lie in [0, {vocab_size}), found {int(tokens.min())}..{int(tokens.max())}")
 
 
 def make_plan(
@@ -190,8 +187,9 @@ def count_cooccurrences(
     ``tokens`` are word ids in [0, vocab_size); line i is tokens[offsets[i]:offsets[i + 1]].
     """
     with numba_threads(threads) as used:
-        plan = make_plan(tokens, offsets, vocab_size, window=window, weighting=weighting,
-                         memory_budget=memory_budget, threads=used)
+        plan = make_plan(
+            tokens, offsets, vocab_size, window=window, weighting=weighting, memory_budget=memory_budget, threads=used
+        )
         matrix = assemble(list(iter_shards(plan)), vocab_size)
     return matrix, stats_for(plan, matrix.nnz, memory_budget)
 

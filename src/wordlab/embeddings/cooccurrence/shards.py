@@ -32,9 +32,7 @@ def row_bytes(record_counts: np.ndarray) -> np.ndarray:
     return RECORD_BYTES * records + NONZERO_BYTES * np.minimum(records, len(records))
 
 
-def plan_shards(
-    record_counts: np.ndarray, n_tokens: int, memory_budget: int, threads: int
-) -> list[tuple[int, int]]:
+def plan_shards(record_counts: np.ndarray, n_tokens: int, memory_budget: int, threads: int) -> list[tuple[int, int]]:
     """Contiguous row ranges [lo, hi) covering all rows, each counted within ``memory_budget`` bytes."""
     vocab_size = len(record_counts)
     if vocab_size == 0:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from wordlab.io import atomic_path
 
+COOCCURRENCE_FILE = "cooccurrence.npz"  # the matrix in the `count_cooccurrence` stage's output folder
 _BLOCK = 1 << 24  # bytes streamed at a time from a spill file
 INDEX_DTYPE = np.dtype(np.int32)
 VALUE_DTYPE = np.dtype(np.float64)
@@ -31,8 +32,9 @@ def _member(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def _write_member(archive: zipfile.ZipFile, name: str, dtype: np.dtype, length: int,
-                  parts: Iterable[np.ndarray | bytes]) -> None:
+def _write_member(
+    archive: zipfile.ZipFile, name: str, dtype: np.dtype, length: int, parts: Iterable[np.ndarray | bytes]
+) -> None:
     """One ``.npy`` member of a 1-D array of ``length`` items, its body written part by part."""
     header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": (length,)}
     written = 0

@@ -6,16 +6,11 @@ byte) and look its weight up in a table when they sum: the same table for both w
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 
+from wordlab.embeddings.cooccurrence.config import Weighting
+
 MAX_WINDOW = 255  # distances are stored as uint8
-
-
-class Weighting(StrEnum):
-    plain = "plain"  # every pair in the window counts 1 (the textbook co-occurrence table)
-    harmonic = "harmonic"  # a pair at distance d counts 1/d (Stanford cooccur's default)
 
 
 def distance_weights(window: int, weighting: Weighting | str) -> np.ndarray:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from wordlab.embeddings.glove.prefetch import CACHE_LINE, prefetch
+from wordlab.embeddings.native.prefetch import CACHE_LINE, prefetch
 
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
@@ -136,7 +136,19 @@ def train_hogwild(
     skipped = np.zeros(threads, dtype=np.int64)
     for t in numba.prange(threads):
         losses[t], skipped[t] = train_range(
-            W, W_ctx, b, b_ctx, gradsq_W, gradsq_W_ctx, gradsq_b, gradsq_b_ctx, records, values,
-            start + t * n // threads, start + (t + 1) * n // threads, use_bias, hyper,
+            W,
+            W_ctx,
+            b,
+            b_ctx,
+            gradsq_W,
+            gradsq_W_ctx,
+            gradsq_b,
+            gradsq_b_ctx,
+            records,
+            values,
+            start + t * n // threads,
+            start + (t + 1) * n // threads,
+            use_bias,
+            hyper,
         )
     return losses.sum(), skipped.sum()

@@ -8,20 +8,15 @@ every step). Shuffling moves the records themselves, so an epoch then streams th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cached_property
 
 import numba
 import numpy as np
 import scipy.sparse as sp
 
-from wordlab.embeddings.cooccurrence.memory import scratch_array
+from wordlab.embeddings.glove.config import Objective
 from wordlab.embeddings.glove.shuffle import shuffle_records
-
-
-class Objective(StrEnum):
-    weighted = "weighted"  # sum f(X_ij) (v_i.u_j + b_i + b~_j - log X_ij)^2, f(x) = min(1, (x / x_max)^alpha)
-    plain = "plain"  # sum X_ij (v_i.u_j - log X_ij)^2, the course notes' objective: no biases, weight X_ij
+from wordlab.embeddings.native.memory import scratch_array
 
 
 def weighting(x: np.ndarray, objective: Objective | str, x_max: float, alpha: float) -> np.ndarray:
@@ -37,8 +32,16 @@ def _as_flat(records: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, parallel=True)
-def _records_from_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, plain: bool, x_max: float,
-                      alpha: float, records: np.ndarray, values: np.ndarray) -> None:
+def _records_from_csr(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    plain: bool,
+    x_max: float,
+    alpha: float,
+    records: np.ndarray,
+    values: np.ndarray,
+) -> None:
     # One parallel pass instead of numpy's COO conversion and float64 temporaries of the whole matrix.
     log_x_max = np.log(x_max)
     for row in numba.prange(indptr.shape[0] - 1):
@@ -71,8 +74,9 @@ class GlovePairs:
     ) -> GlovePairs:
         rows, cols, vals = np.asarray(rows), np.asarray(cols), np.asarray(vals, dtype=np.float64)
         if not rows.shape == cols.shape == vals.shape or rows.ndim != 1:
-            raise ValueError(f"rows, cols and vals must be 1-D of one length, got {rows.shape}, {cols.shape}, "
-                             f"{vals.shape}")
+            raise ValueError(
+                f"rows, cols and vals must be 1-D of one length, got {rows.shape}, {cols.shape}, {vals.shape}"
+            )
         if len(vals) and not (np.all(np.isfinite(vals)) and vals.min() > 0):
             raise ValueError("co-occurrence values must be finite and positive (log X is the target)")
         if len(rows) and (min(rows.min(), cols.min()) < 0 or max(rows.max(), cols.max()) > np.iinfo(np.int32).max):
@@ -106,9 +110,16 @@ class GlovePairs:
         if max(csr.shape) > np.iinfo(np.int32).max:
             raise ValueError(f"a {csr.shape} matrix has ids beyond int32")
         records = scratch_array(4 * csr.nnz, np.int32).reshape(csr.nnz, 4)
-        _records_from_csr(csr.indptr.astype(np.int64, copy=False), csr.indices.astype(np.int32, copy=False), data,
-                          Objective(objective) is Objective.plain, float(x_max), float(alpha), records,
-                          records.view(np.float32))
+        _records_from_csr(
+            csr.indptr.astype(np.int64, copy=False),
+            csr.indices.astype(np.int32, copy=False),
+            data,
+            Objective(objective) is Objective.plain,
+            float(x_max),
+            float(alpha),
+            records,
+            records.view(np.float32),
+        )
         return cls(records)
 
     def __post_init__(self) -> None:

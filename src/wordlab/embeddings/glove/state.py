@@ -8,17 +8,12 @@ biases uniform in [-0.5, 0.5) / dim, accumulators 1.0, so that the first step is
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
+from wordlab.embeddings.glove.config import VectorMode
 from wordlab.io import atomic_path
-
-
-class VectorMode(StrEnum):
-    sum = "sum"  # u + v, glove.c's default output (-model 2)
-    word = "word"  # v alone (-model 1)
 
 
 @dataclass
@@ -74,9 +69,16 @@ class GloveState:
         if self.W.ndim != 2:
             raise ValueError(f"W must be 2-D, got shape {self.W.shape}")
         vocab_size, dim = self.W.shape
-        expected = {"W": (vocab_size, dim), "W_ctx": (vocab_size, dim), "gradsq_W": (vocab_size, dim),
-                    "gradsq_W_ctx": (vocab_size, dim), "b": (vocab_size,), "b_ctx": (vocab_size,),
-                    "gradsq_b": (vocab_size,), "gradsq_b_ctx": (vocab_size,)}
+        expected = {
+            "W": (vocab_size, dim),
+            "W_ctx": (vocab_size, dim),
+            "gradsq_W": (vocab_size, dim),
+            "gradsq_W_ctx": (vocab_size, dim),
+            "b": (vocab_size,),
+            "b_ctx": (vocab_size,),
+            "gradsq_b": (vocab_size,),
+            "gradsq_b_ctx": (vocab_size,),
+        }
         for name, array in self.arrays().items():
             if array.shape != expected[name]:
                 raise ValueError(f"{name} has shape {array.shape}, expected {expected[name]}")

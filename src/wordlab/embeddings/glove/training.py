@@ -10,7 +10,6 @@ Every epoch sees the nonzeros in a fresh uniformly random order (glove.c shuffle
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,51 +18,22 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from wordlab.embeddings.cooccurrence.memory import scratch_array
-from wordlab.embeddings.cooccurrence.threads import numba_threads
 from wordlab.embeddings.glove import kernel
-from wordlab.embeddings.glove.pairs import GlovePairs, Objective
-from wordlab.embeddings.glove.state import GloveState, VectorMode
+from wordlab.embeddings.glove.config import GloveConfig, Objective
+from wordlab.embeddings.glove.pairs import GlovePairs
+from wordlab.embeddings.glove.state import GloveState
+from wordlab.embeddings.native.memory import scratch_array
+from wordlab.embeddings.native.threads import numba_threads
 
 
-@dataclass(frozen=True)
-class GloveConfig:
-    """Defaults are glove.c's, except ``x_max`` (glove.c: 100; 10 suits corpora of ~10^7 tokens)."""
+def initial_state(config: GloveConfig, vocab_size: int) -> GloveState:
+    """Fresh vectors and accumulators for ``vocab_size`` words, seeded by the config."""
+    return GloveState.initialize(vocab_size, config.dim, seed=config.seed, dtype=np.dtype(config.dtype).type)
 
-    dim: int = 100
-    epochs: int = 15
-    x_max: float = 10.0
-    alpha: float = 0.75
-    learning_rate: float = 0.05
-    bias_learning_rate: float = 1.0  # glove.c's bias step has no learning rate, i.e. 1 (see kernel)
-    grad_clip: float = 100.0  # per vector component of the half-gradient, as glove.c's -grad-clip
-    objective: Objective = Objective.weighted
-    vectors: VectorMode = VectorMode.sum
-    seed: int = 0
-    threads: int | None = None  # None: every thread numba has; 1 is deterministic
-    dtype: str = "float32"  # of the vectors and accumulators; float64 for exact comparisons in tests
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "objective", Objective(self.objective))
-        object.__setattr__(self, "vectors", VectorMode(self.vectors))
-        if self.dim < 1 or self.epochs < 0:
-            raise ValueError(f"dim must be positive and epochs non-negative, got {self.dim} and {self.epochs}")
-        for name in ("x_max", "learning_rate", "bias_learning_rate", "grad_clip"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value}")
-        if not (math.isfinite(self.alpha) and self.alpha >= 0):
-            raise ValueError(f"alpha must be non-negative, got {self.alpha}")
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
-        if self.threads is not None and self.threads < 1:
-            raise ValueError(f"threads must be positive, got {self.threads}")
-
-    def initial_state(self, vocab_size: int) -> GloveState:
-        return GloveState.initialize(vocab_size, self.dim, seed=self.seed, dtype=np.dtype(self.dtype).type)
-
-    def pairs(self, matrix: sp.sparray | sp.spmatrix) -> GlovePairs:
-        return GlovePairs.from_matrix(matrix, objective=self.objective, x_max=self.x_max, alpha=self.alpha)
+def training_pairs(config: GloveConfig, matrix: sp.sparray | sp.spmatrix) -> GlovePairs:
+    """The nonzeros of X packed as training records, with the config's objective and weighting."""
+    return GlovePairs.from_matrix(matrix, objective=config.objective, x_max=config.x_max, alpha=config.alpha)
 
 
 @dataclass(frozen=True)
@@ -124,8 +94,18 @@ def train_chunk(state: GloveState, pairs: GlovePairs, start: int, stop: int, con
     use_bias = config.objective is Objective.weighted
     hyper = _hyper(config, state.W.dtype)
     records, values = pairs.records, pairs.records.view(np.float32)
-    arrays = (state.W, state.W_ctx, state.b, state.b_ctx, state.gradsq_W, state.gradsq_W_ctx, state.gradsq_b,
-              state.gradsq_b_ctx, records, values)
+    arrays = (
+        state.W,
+        state.W_ctx,
+        state.b,
+        state.b_ctx,
+        state.gradsq_W,
+        state.gradsq_W_ctx,
+        state.gradsq_b,
+        state.gradsq_b_ctx,
+        records,
+        values,
+    )
     began = time.perf_counter()
     with numba_threads(config.threads) as threads:
         if threads == 1 or stop - start < 1024 * threads:
@@ -135,8 +115,9 @@ def train_chunk(state: GloveState, pairs: GlovePairs, start: int, stop: int, con
     return ChunkResult(float(loss), stop - start, int(skipped), time.perf_counter() - began)
 
 
-def train_epoch(state: GloveState, pairs: GlovePairs, config: GloveConfig,
-                scratch: GlovePairs | None = None) -> ChunkResult:
+def train_epoch(
+    state: GloveState, pairs: GlovePairs, config: GloveConfig, scratch: GlovePairs | None = None
+) -> ChunkResult:
     """Shuffle for epoch ``state.epochs`` and step through every nonzero once; counts the epoch in the state."""
     began = time.perf_counter()
     ordered = epoch_pairs(pairs, config, state.epochs, out=scratch)

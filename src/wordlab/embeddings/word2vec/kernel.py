@@ -36,7 +36,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from wordlab.embeddings.word2vec.prefetch import prefetch_row
+from wordlab.embeddings.native.prefetch import prefetch_row
 
 LOSS_NEGATIVE = 0
 LOSS_HIERARCHICAL = 1

@@ -1,0 +1,101 @@
+"""The word2vec settings: the ``embedding.<name>`` entries with ``model: word2vec``, and what the kernel runs on.
+
+One frozen dataclass is both the schema :mod:`wordlab.config` validates the composed config against and the object
+the training code reads: the stage hands it over whole, so a setting has one name from the YAML to the kernel.
+Torch- and numba-free, so that validating a config imports neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Architecture(StrEnum):
+    skipgram = "skipgram"
+    cbow = "cbow"
+
+
+class Word2VecLoss(StrEnum):
+    negative_sampling = "negative_sampling"
+    softmax = "softmax"
+    hierarchical_softmax = "hierarchical_softmax"
+
+
+class CbowUpdate(StrEnum):
+    """How CBOW updates its context vectors.
+
+    ``word2vec`` adds the whole dJ/dv_avg to each, as word2vec.c and gensim do, i.e. an n times larger learning
+    rate on the input vectors; ``gradient`` adds dJ/dv_avg / n (the true gradient of the mean). The former learns
+    better at one shared rate (enwiki-17m, 5 epochs, analogies: 36.2-36.4% at alpha 0.05; ``gradient`` scores
+    29.3% at 0.05, 32.1% at 0.075 and peaks at 34.2% for 0.1-0.15).
+    """
+
+    word2vec = "word2vec"
+    gradient = "gradient"
+
+
+# Skip-gram: word2vec's and gensim's 0.025. CBOW: word2vec.c's 0.05 (with its update, cbow_update="word2vec"),
+# which on enwiki-17m (5 epochs) scores 36.4% on the analogies against 32.1% for gensim's default 0.025, and
+# what gensim itself scores at 0.05 (36.4%); see bench/word2vec_vs_gensim.py.
+DEFAULT_ALPHA: dict[str, float] = {"skipgram": 0.025, "cbow": 0.05}
+
+
+def as_choice(kind: type[StrEnum], value: Any, name: str) -> Any:
+    """``value`` as a member of ``kind``; a ValueError naming the setting and its choices otherwise."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name} must be one of {[m.value for m in kind]}, not {value!r}") from None
+
+
+@dataclass(frozen=True)
+class Word2VecConfig:
+    model: str = "word2vec"
+    # What the method trains on (a DVC dependency of its stage): the prepared corpus.
+    input: str = "data/prepared"
+    architecture: Architecture = Architecture.skipgram
+    loss: Word2VecLoss = Word2VecLoss.negative_sampling
+    cbow_update: CbowUpdate = CbowUpdate.word2vec
+    dim: int = 100
+    # The largest window; word2vec's reduced window draws the actual one from 1..window per centre word.
+    window: int = 5
+    negatives: int = 5
+    noise_power: float = 0.75
+    # Frequent-word subsampling threshold (word2vec's -sample); 0 disables.
+    sample: float = 1e-3
+    # Words rarer than this in the prepared vocabulary are dropped from training, as word2vec's min_count.
+    min_count: int = 5
+    epochs: int = 5
+    # Initial learning rate (null: DEFAULT_ALPHA of the architecture), decayed linearly to alpha * min_alpha_ratio
+    # over the run, as word2vec.c.
+    alpha: float | None = None
+    min_alpha_ratio: float = 1e-4
+    # 1 is bit-for-bit reproducible; 2 uses both cores Hogwild-style (as gensim and word2vec.c), whose results
+    # vary slightly from run to run.
+    threads: int = 2
+    seed: int = 1
+    # Corpus tokens per Lightning step (one kernel call); also the checkpoint granularity.
+    chunk_words: int = 1_000_000
+    # Lines longer than this are cut, as word2vec.c's MAX_SENTENCE_LENGTH.
+    max_sentence_len: int = 10_000
+    compute_loss: bool = True
+    # Tokens per block that the worker threads take in turn from a shared counter.
+    block_words: int = 10_000
+    dtype: str = "float32"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "architecture", as_choice(Architecture, self.architecture, "architecture"))
+        object.__setattr__(self, "loss", as_choice(Word2VecLoss, self.loss, "loss"))
+        object.__setattr__(self, "cbow_update", as_choice(CbowUpdate, self.cbow_update, "cbow_update"))
+        if self.dim < 1 or self.window < 1 or self.epochs < 1 or self.threads < 1 or self.max_sentence_len < 1:
+            raise ValueError("dim, window, epochs, threads and max_sentence_len must be positive")
+        if self.loss is Word2VecLoss.negative_sampling and self.negatives < 1:
+            raise ValueError("negative sampling needs negatives >= 1")
+        if self.min_count < 1 or self.chunk_words < 1 or self.block_words < 1:
+            raise ValueError("min_count, chunk_words and block_words must be positive")
+
+    @property
+    def learning_rate(self) -> float:
+        return DEFAULT_ALPHA[self.architecture] if self.alpha is None else self.alpha

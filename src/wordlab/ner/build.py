@@ -1,0 +1,134 @@
+"""From a validated ``ner.<name>`` entry to the vocabulary, the initial word table and the tagger to train."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from wordlab.ner.module import NerTagger
+from wordlab.ner.bilstm import BiLstmTagger
+from wordlab.ner.window import WindowTagger
+from wordlab.text.characters import CharCnn
+from wordlab.text.embedding import TokenEmbedding
+from wordlab.text.heads import CrfHead, SoftmaxHead
+from wordlab.text.vocab import (
+    NUM_SPECIALS,
+    WordVocabulary,
+    initial_table,
+    load_vectors,
+    vocabulary_from_tokens,
+    vocabulary_from_vectors,
+    with_training_words,
+)
+
+
+def build_table(
+    cfg: Any,
+    vectors_path: Path | None,
+    train_tokens: Iterable[str],
+    all_tokens: Iterable[str],
+) -> tuple[WordVocabulary, np.ndarray]:
+    """The vocabulary and initial table: from the vectors file when there is one, else from the training set."""
+    rng = np.random.default_rng(int(cfg.seed))
+    if vectors_path is None:
+        vocabulary = vocabulary_from_tokens(train_tokens, int(cfg.min_count), bool(cfg.normalise_digits))
+        if not vocabulary.words:
+            raise ValueError(f"no training word occurs min_count={cfg.min_count} times: the vocabulary would be empty")
+        return vocabulary, initial_table(vocabulary, None, dim=int(cfg.dim), random_init=True, rng=rng)
+    vectors = load_vectors(vectors_path)
+    vocabulary, rows = vocabulary_from_vectors(vectors.words, all_tokens, bool(cfg.normalise_digits))
+    if not vocabulary.words:
+        raise ValueError(f"{vectors_path}: no token of the CoNLL-2003 files has a vector in it (in any casing)")
+    if cfg.train_words_min_count is not None:
+        vocabulary = with_training_words(vocabulary, train_tokens, int(cfg.train_words_min_count))
+    pretrained = vectors.matrix[rows]
+    table = initial_table(vocabulary, pretrained, dim=vectors.dim, random_init=bool(cfg.random_init), rng=rng)
+    return vocabulary, table
+
+
+def build_tagger(
+    cfg: Any,
+    table: np.ndarray,
+    tag_names: Sequence[str],
+    *,
+    own_rows: int = 0,
+    log_prefix: str = "",
+    train_word_ids: Iterable[int] = (),
+) -> NerTagger:
+    """The tagger ``cfg`` describes over the initial word ``table``, whose last ``own_rows`` rows always train.
+
+    ``train_word_ids`` (every training token's row) decide which rows are singletons for ``singleton_unk``.
+    """
+    generator = torch.Generator().manual_seed(int(cfg.seed))
+    dropout = float(cfg.regularization.dropout)
+    chars = None
+    if int(cfg.get("char_filters", 0)) > 0:
+        chars = CharCnn(int(cfg.char_dim), int(cfg.char_filters), int(cfg.char_width), dropout, generator=generator)
+    embedding = TokenEmbedding(
+        table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim), chars=chars, own_rows=own_rows
+    )
+    if embedding.caps is not None:
+        with torch.no_grad():
+            embedding.caps.weight.normal_(0.0, float(table[1:].std()), generator=generator)
+            embedding.caps.weight[0] = 0.0  # the padding row stays zero
+    network: torch.nn.Module
+    if cfg.model == "window":
+        network = WindowTagger(
+            embedding,
+            len(tag_names),
+            half_window=int(cfg.half_window),
+            hidden=int(cfg.hidden),
+            activation=str(cfg.activation),
+            dropout=dropout,
+            generator=generator,
+        )
+        head: torch.nn.Module = SoftmaxHead(tag_names, constrained=bool(cfg.constrained_decoding))
+    elif cfg.model == "bilstm":
+        network = BiLstmTagger(
+            embedding,
+            len(tag_names),
+            hidden=int(cfg.hidden),
+            layers=int(cfg.layers),
+            dropout=dropout,
+            generator=generator,
+        )
+        head_type = CrfHead if cfg.crf else SoftmaxHead
+        head = head_type(tag_names, constrained=bool(cfg.constrained_decoding))
+    else:
+        raise ValueError(f"unknown ner model {cfg.model!r}")
+    return NerTagger(
+        network,
+        head,
+        tag_names,
+        optimizer=_plain(cfg.optimizer),
+        scheduler=_plain(cfg.scheduler),
+        weight_decay=float(cfg.regularization.weight_decay),
+        log_prefix=log_prefix,
+        singleton_rows=singleton_rows(train_word_ids, len(table)) if cfg.singleton_unk > 0 else None,
+        singleton_unk=float(cfg.singleton_unk),
+        # The baseline's rows hold random values, which must learn at the full rate like any other weight.
+        pretrained_lr_scale=1.0 if cfg.random_init else float(cfg.pretrained_lr_scale),
+    )
+
+
+def singleton_rows(word_ids: Iterable[int], num_rows: int) -> torch.Tensor:
+    """A flag per table row: used by exactly one of ``word_ids``; the special rows (PAD, UNK, BOUNDARY) never."""
+    counts = torch.bincount(torch.as_tensor(list(word_ids), dtype=torch.long), minlength=num_rows)
+    flags = counts == 1
+    flags[:NUM_SPECIALS] = False
+    return flags
+
+
+def _plain(node: Any) -> dict[str, Any] | None:
+    if node is None:
+        return None
+    if isinstance(node, DictConfig):
+        container = OmegaConf.to_container(node, resolve=True)
+        assert isinstance(container, dict)
+        return container
+    return dict(node)
