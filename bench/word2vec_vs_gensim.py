@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.vectors import Vectors
 from wordlab.embeddings.word2vec.config import Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
+from wordlab.text.vectors import Vectors
 
 MAX_SENTENCE = 10_000
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
-from wordlab.embeddings.vectors import Vectors
 from wordlab.evaluation.intrinsic import evaluate_intrinsic
 from wordlab.io import write_json_atomic
 from wordlab.stage import argument_parser, run_stage
+from wordlab.text.vectors import Vectors
 
 
 def main() -> None:

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
-from wordlab.embeddings.vectors import Vectors
 from wordlab.nn.curves import read_curve
 from wordlab.report.embeddings import comparison_table, write_tables
 from wordlab.report.plots import plot_learning_curves, plot_word_groups
 from wordlab.report.runs import log_method_runs
 from wordlab.stage import argument_parser, run_stage
+from wordlab.text.vectors import Vectors
 from wordlab.tracking import flatten
 
 

@@ -25,7 +25,9 @@ def test_every_option_lands_under_its_own_name_and_validates(project_root: Path,
         assert validated.model in NER_SCHEMAS, name
         assert {key for key in entry if key not in validated} == set(), name  # nothing dropped or unknown
         parameter = torch.nn.Parameter(torch.zeros(2, 2))
-        optimizer = build_optimizer(validated.optimizer, [("w", parameter)], weight_decay=validated.regularization.weight_decay)
+        optimizer = build_optimizer(
+            validated.optimizer, [("w", parameter)], weight_decay=validated.regularization.weight_decay
+        )
         assert optimizer.param_groups[0]["lr"] == entry["optimizer"]["lr"]
         build_scheduler(validated.scheduler, optimizer, total_steps=10)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wordlab.embeddings.vectors import Vectors
 from wordlab.text.casing import Casing, casing
+from wordlab.text.vectors import Vectors
 from wordlab.text.vocab import (
     NUM_SPECIALS,
     PAD,

@@ -16,8 +16,8 @@ from wordlab import config
 from wordlab.config import TrainerConfig
 from wordlab.data.hf import conll2003_dataset_dict
 from wordlab.data.readers.conll2003 import DOCSTART
-from wordlab.embeddings.vectors import Vectors
 from wordlab.ner.data import Batch, batches, encode_splits
+from wordlab.text.vectors import Vectors
 from wordlab.text.vocab import WordVocabulary, vocabulary_from_tokens
 
 

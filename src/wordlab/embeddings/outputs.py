@@ -18,7 +18,7 @@ VECTORS_BINARY = "vectors.bin"
 
 
 def save_embedding_outputs(out_dir: Path, words: list[str], vectors: np.ndarray, V: np.ndarray, U: np.ndarray) -> None:
-    from wordlab.embeddings.vectors import Vectors
+    from wordlab.text.vectors import Vectors
 
     store = Vectors(list(words), np.asarray(vectors, dtype=np.float32))
     with atomic_directory(out_dir) as staging:

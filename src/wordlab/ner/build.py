@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from wordlab.ner.module import NerTagger
 from wordlab.ner.bilstm import BiLstmTagger
+from wordlab.ner.module import NerTagger
 from wordlab.ner.window import WindowTagger
 from wordlab.text.characters import CharCnn
 from wordlab.text.embedding import TokenEmbedding

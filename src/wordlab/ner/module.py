@@ -23,10 +23,10 @@ import lightning.pytorch as pl
 import torch
 from torch import nn
 
-from wordlab.text.batching import Batch
 from wordlab.ner.scoring import entity_scores
 from wordlab.nn.init import is_bias
 from wordlab.nn.optim import build_optimizer, build_scheduler
+from wordlab.text.batching import Batch
 from wordlab.text.vocab import UNK
 
 PRETRAINED_ROWS = "network.embedding.word.words"  # the parameter holding the pretrained word vectors

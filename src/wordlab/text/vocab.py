@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wordlab.embeddings.vectors import Vectors
+from wordlab.text.vectors import Vectors
 
 PAD, UNK, BOUNDARY = 0, 1, 2
 SPECIALS = ("<pad>", "<unk>", "<boundary>")

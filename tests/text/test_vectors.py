@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wordlab.embeddings.vectors import Vectors, save_matrix
+from wordlab.text.vectors import Vectors, save_matrix
 
 gensim_models = pytest.importorskip("gensim.models")
 
