@@ -67,7 +67,8 @@ def _gensim(architecture: str, loss: str, corpus: PreparedCorpus, sentences, arg
 
     model = Word2Vec(
         vector_size=100, window=5, sg=int(architecture == "skipgram"), hs=int(loss == "hierarchical_softmax"),
-        negative=5 if loss == "negative_sampling" else 0, sample=1e-3, workers=args.threads, seed=args.seed, min_count=1,
+        negative=5 if loss == "negative_sampling" else 0, sample=1e-3, workers=args.threads, seed=args.seed,
+        min_count=1,
         alpha=Word2VecConfig(architecture=architecture).learning_rate,
     )  # fmt: skip
     model.build_vocab_from_freq(dict(zip(corpus.words, corpus.counts.tolist(), strict=True)))

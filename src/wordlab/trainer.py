@@ -71,8 +71,8 @@ def build_trainer(
         "default_root_dir": str(checkpoint_dir) if checkpoint_dir is not None else None,
     }
     for limit in ("limit_train_batches", "limit_val_batches"):
-        if trainer_cfg.get(limit) is not None:
-            options[limit] = int(trainer_cfg[limit])
+        if getattr(trainer_cfg, limit, None) is not None:
+            options[limit] = int(getattr(trainer_cfg, limit))
     options.update(overrides)
     return pl.Trainer(**options)
 
