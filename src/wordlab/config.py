@@ -20,7 +20,7 @@ import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -122,6 +122,7 @@ def validate(raw: Mapping[str, Any] | DictConfig, source: str = "<config>", text
         merged = OmegaConf.merge(
             OmegaConf.structured(InfrastructureConfig), {k: node[k] for k in node if k in infrastructure}
         )
+        assert isinstance(merged, DictConfig)
         for group in groups:
             prefix = f"{group}."
             value = node.get(group)
@@ -143,7 +144,6 @@ def validate(raw: Mapping[str, Any] | DictConfig, source: str = "<config>", text
             where = f"{source}:{line}"
         message = str(error).splitlines()[0]
         raise ConfigError(f"{where}: invalid configuration at {key or '<root>'!r}: {message}") from error
-    assert isinstance(merged, DictConfig)
     return merged
 
 
@@ -170,7 +170,7 @@ def _validate_group(group: str, value: Any) -> DictConfig:
 
 def _validate_entry(node: Any, entries: Entries) -> DictConfig:
     """Merge one entry of a multi-select group into the schema named by its selector key."""
-    kind = node.get(entries.selector) if isinstance(node, DictConfig | dict) else None
+    kind: Any = node.get(entries.selector) if isinstance(node, DictConfig | dict) else None
     if kind not in entries.schemas:
         error = ValidationError(f"{entries.selector} must be one of {sorted(entries.schemas)}, not {kind!r}")
         error.full_key = entries.selector
@@ -217,7 +217,7 @@ def to_plain(cfg: DictConfig) -> dict[str, Any]:
     """The config as plain data (enums as their names), for logging and hashing."""
     container = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     assert isinstance(container, dict)
-    return container
+    return cast(dict[str, Any], container)
 
 
 def compose(conf_dir: str | Path, overrides: list[str] | None = None, config_name: str = "config") -> str:

@@ -107,7 +107,11 @@ class StageRun:
         items = [Param(key, value) for key, value in params.items()]
         for start in range(0, len(items), _PARAMS_PER_BATCH):
             batch = items[start : start + _PARAMS_PER_BATCH]
-            _with_retry(lambda batch=batch: self.client.log_batch(self.run_id, params=batch))
+
+            def send(batch: list[Param] = batch) -> None:
+                self.client.log_batch(self.run_id, params=batch)
+
+            _with_retry(send)
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         from mlflow.entities import Metric

@@ -18,7 +18,6 @@ from typing import Any
 from lightning import pytorch as pl
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
-from omegaconf import DictConfig
 
 from wordlab.tracking import StageRun
 
@@ -32,7 +31,7 @@ LAST_CHECKPOINT = "last.ckpt"
 
 
 def build_trainer(
-    trainer_cfg: DictConfig,
+    trainer_cfg: Any,  # the ``trainer`` node: a DictConfig, or the TrainerConfig made of it
     *,
     max_epochs: int,
     checkpoint_dir: Path | None,

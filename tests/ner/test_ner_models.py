@@ -20,7 +20,7 @@ from wordlab.nn.reference.sanity import assert_overfits_batch
 from wordlab.text.heads import SoftmaxHead
 from wordlab.text.vocab import NUM_SPECIALS, UNK
 
-TINY = {"dim": 8, "caps_dim": 3, "hidden": 16, "dropout": 0.0, "seed": 3}
+TINY = {"dim": 8, "caps_dim": 3, "hidden": 16, "regularization": {"dropout": 0.0}, "seed": 3}
 MODELS = {
     "window": {"model": "window", "half_window": 1},
     "bilstm_softmax": {"model": "bilstm", "crf": False},

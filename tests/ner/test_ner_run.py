@@ -18,7 +18,14 @@ from wordlab.ner.predictions import read_predictions
 from wordlab.ner.run import run_ner
 from wordlab.tracking import stage_run
 
-QUICK = {"hidden": 16, "caps_dim": 3, "epochs": 2, "batch_size": 16, "patience": 1, "dropout": 0.2, "seed": 5}
+QUICK = {
+    "hidden": 16,
+    "caps_dim": 3,
+    "epochs": 2,
+    "batch_size": 16,
+    "regularization": {"dropout": 0.2, "early_stopping": {"patience": 1}},
+    "seed": 5,
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -101,7 +108,7 @@ def test_the_plateau_schedule_cuts_the_rate_after_each_epoch_without_a_better_de
         "model": "bilstm",
         **QUICK,
         "epochs": 6,
-        "patience": None,
+        "regularization": {"dropout": 0.2, "early_stopping": {"patience": None}},
         "scheduler": schedule,
         "optimizer": {**composed["optimizer"], "lr": lr0},
     }
@@ -157,7 +164,7 @@ def test_bad_inputs_are_refused_naming_the_file(conll: dict[str, Path], vectors:
     with pytest.raises(ValueError, match=rf"{unrelated}: no token"):
         run("x", cfg, conll, unrelated, tmp_path, run=None)
     with pytest.raises(ValueError, match="dropout"):
-        run("x", {**cfg, "dropout": 1.5}, conll, vectors, tmp_path, run=None)
+        run("x", {**cfg, "regularization": {"dropout": 1.5}}, conll, vectors, tmp_path, run=None)
 
 
 @pytest.mark.slow
@@ -166,7 +173,7 @@ def test_window_tagger_learns_full_conll2003_without_vectors(data_dir: Path, tmp
     for this model fully trained, so a working pipeline is well past 70 after three."""
     folder = data_dir / "conll2003"
     files = {"train": folder / "eng.train", "validation": folder / "eng.testa", "test": folder / "eng.testb"}
-    cfg = {"model": "window", "vectors": None, "epochs": 3, "patience": None}
+    cfg = {"model": "window", "vectors": None, "epochs": 3, "regularization": {"early_stopping": {"patience": None}}}
     metrics = run("full", cfg, files, None, tmp_path, run=None)
     assert metrics["ner.full.dev.f1"] > 0.70
     assert metrics["ner.full.test.f1"] > 0.70

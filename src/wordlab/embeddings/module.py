@@ -12,11 +12,12 @@ with the same seeds and learning rates: the resumed run ends where an uninterrup
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 import torch
 from lightning import pytorch as pl
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from wordlab.embeddings.glove.config import GloveConfig
 from wordlab.embeddings.glove.pairs import GlovePairs
@@ -45,6 +46,8 @@ class _RemainingChunks(Sampler[int]):
 class KernelModule(pl.LightningModule):
     """Base of the kernel-driven modules: progress bookkeeping, chunk sampling, Lightning's step clock."""
 
+    progress: torch.Tensor  # a buffer, registered in __init__
+
     def __init__(self, arrays: dict[str, np.ndarray], n_chunks: int) -> None:
         super().__init__()
         self.automatic_optimization = False
@@ -56,7 +59,8 @@ class KernelModule(pl.LightningModule):
         self._clock = torch.nn.Parameter(torch.zeros(1), requires_grad=False)
 
     def train_dataloader(self) -> DataLoader[int]:
-        return DataLoader(list(range(self.n_chunks)), batch_size=None, sampler=_RemainingChunks(self))
+        chunks = cast(Dataset[int], list(range(self.n_chunks)))  # a list is a map-style dataset
+        return DataLoader(chunks, batch_size=None, sampler=_RemainingChunks(self))
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         # The kernel is the optimiser. Lightning counts its steps (global_step: the logging and checkpoint clock)

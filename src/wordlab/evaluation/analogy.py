@@ -71,8 +71,10 @@ def check_embeddings(words: Sequence[str], vectors: np.ndarray) -> tuple[list[st
         raise ValueError("every word must be a non-empty string")
     if len(set(words)) != len(words):
         seen: set[str] = set()
-        duplicate = next(word for word in words if word in seen or seen.add(word))
-        raise ValueError(f"word {duplicate!r} has more than one row")
+        for word in words:
+            if word in seen:
+                raise ValueError(f"word {word!r} has more than one row")
+            seen.add(word)
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
     finite = np.isfinite(matrix).all(axis=1)
     if not finite.all():
@@ -327,11 +329,11 @@ class AnalogySolver:
             if method == "3cosmul":
                 table += 1
                 table /= 2
-            positions = np.split(position, 3)
+            pa, pb, pc = np.split(position, 3)
             for start in range(0, chunk.size, _BLOCK):
                 block = slice(start, start + _BLOCK)
                 best, replay = self._best_in_block(
-                    table, *(p[block] for p in positions), a[block], b[block], c[block], method, epsilon, scores
+                    table, pa[block], pb[block], pc[block], a[block], b[block], c[block], method, epsilon, scores
                 )
                 for i in np.flatnonzero(replay):
                     best[i] = self._replay(int(a[block][i]), int(b[block][i]), int(c[block][i]), method, epsilon)

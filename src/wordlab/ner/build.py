@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -87,7 +87,7 @@ def build_tagger(
             dropout=dropout,
             generator=generator,
         )
-        head: torch.nn.Module = SoftmaxHead(tag_names, constrained=bool(cfg.constrained_decoding))
+        head: SoftmaxHead | CrfHead = SoftmaxHead(tag_names, constrained=bool(cfg.constrained_decoding))
     elif cfg.model == "bilstm":
         network = BiLstmTagger(
             embedding,
@@ -130,5 +130,5 @@ def _plain(node: Any) -> dict[str, Any] | None:
     if isinstance(node, DictConfig):
         container = OmegaConf.to_container(node, resolve=True)
         assert isinstance(container, dict)
-        return container
+        return cast(dict[str, Any], container)
     return dict(node)

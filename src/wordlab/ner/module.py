@@ -17,10 +17,11 @@ erase the pretrained vectors of every word seen only at test time.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.utilities.types import OptimizerConfig, OptimizerLRSchedulerConfig
 from torch import nn
 
 from wordlab.ner.scoring import entity_scores
@@ -36,11 +37,21 @@ def exempt_from_decay(name: str, param: nn.Parameter) -> bool:
     return is_bias(name) or name.startswith("network.embedding.")
 
 
+class TagHead(Protocol):
+    """What the tagger needs of its head (an ``nn.Module`` such as :class:`~wordlab.text.heads.SoftmaxHead`)."""
+
+    def loss(self, scores: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: ...
+
+    def decode(self, scores: torch.Tensor, mask: torch.Tensor) -> list[list[int]]: ...
+
+
 class NerTagger(pl.LightningModule):
+    singleton_rows: torch.Tensor | None  # a buffer, registered in __init__
+
     def __init__(
         self,
         network: nn.Module,
-        head: nn.Module,
+        head: TagHead,
         tag_names: Sequence[str],
         *,
         optimizer: Mapping[str, Any] | None = None,
@@ -123,7 +134,7 @@ class NerTagger(pl.LightningModule):
     def names_of(self, ids: Sequence[Sequence[int]]) -> list[list[str]]:
         return [[self.tag_names[i] for i in row] for row in ids]
 
-    def configure_optimizers(self) -> dict[str, Any]:
+    def configure_optimizers(self) -> OptimizerConfig | OptimizerLRSchedulerConfig:
         optimizer = build_optimizer(
             self.optimizer_cfg,
             self.named_parameters(),

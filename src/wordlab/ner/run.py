@@ -45,6 +45,7 @@ from wordlab.ner.module import NerTagger
 from wordlab.ner.predictions import write_predictions
 from wordlab.ner.scoring import entity_scores
 from wordlab.nn.callbacks import regularization_trainer_kwargs
+from wordlab.nn.config import RegularizationConfig
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import EpochTimer, KeepBest
 from wordlab.text.vocab import UNK, WordVocabulary
@@ -103,7 +104,9 @@ def run_ner(
         )
         keep, timer = KeepBest("val_f1"), EpochTimer()
         run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
-        regularization = regularization_trainer_kwargs(OmegaConf.to_object(cfg.regularization))
+        regularization_cfg = OmegaConf.to_object(cfg.regularization)
+        assert isinstance(regularization_cfg, RegularizationConfig)  # the schema's type for the node
+        regularization = regularization_trainer_kwargs(regularization_cfg)
         trainer = build_trainer(
             trainer_cfg,
             max_epochs=int(cfg.epochs),

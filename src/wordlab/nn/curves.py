@@ -181,9 +181,9 @@ class LearningCurves(Callback):
         return {"train": list(self.train), "train_epoch": list(self.train_epoch), "val": list(self.val)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.train = [tuple(row) for row in state_dict.get("train", [])]  # type: ignore[misc]
-        self.train_epoch = [tuple(row) for row in state_dict.get("train_epoch", [])]  # type: ignore[misc]
-        self.val = [tuple(row) for row in state_dict.get("val", [])]  # type: ignore[misc]
+        self.train = [tuple(row) for row in state_dict.get("train", [])]
+        self.train_epoch = [tuple(row) for row in state_dict.get("train_epoch", [])]
+        self.val = [tuple(row) for row in state_dict.get("val", [])]
 
 
 def _log_mlflow_batch(logger: MLFlowLogger, points: Sequence[tuple[str, float, int, int]]) -> None:

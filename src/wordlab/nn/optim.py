@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from wordlab.nn.init import is_bias
+
+if TYPE_CHECKING:
+    from lightning.pytorch.utilities.types import LRSchedulerConfigType, OptimizerConfig, OptimizerLRSchedulerConfig
 
 SCHEDULER_KEYS = ("interval", "monitor")
 _LENGTH_ARGUMENTS = ("total_iters", "T_max")  # filled from total_steps when null
@@ -35,7 +38,7 @@ def _plain(cfg: Mapping[str, Any] | DictConfig | None) -> dict[str, Any]:
     if isinstance(cfg, DictConfig):
         container = OmegaConf.to_container(cfg, resolve=True)
         assert isinstance(container, dict)
-        return container
+        return cast(dict[str, Any], container)
     return dict(cfg)
 
 
@@ -103,9 +106,9 @@ class Schedule:
     interval: str = "epoch"
     monitor: str | None = None
 
-    def lightning_config(self) -> dict[str, Any]:
+    def lightning_config(self) -> LRSchedulerConfigType:
         """The ``lr_scheduler`` entry of a LightningModule's ``configure_optimizers`` return value."""
-        entry: dict[str, Any] = {"scheduler": self.scheduler, "interval": self.interval, "frequency": 1}
+        entry: LRSchedulerConfigType = {"scheduler": self.scheduler, "interval": self.interval, "frequency": 1}
         if self.monitor is not None:
             entry["monitor"] = self.monitor
         return entry
@@ -149,7 +152,7 @@ def configure_optimizers(
     *,
     weight_decay: float | None = None,
     total_steps: int | None = None,
-) -> dict[str, Any]:
+) -> OptimizerConfig | OptimizerLRSchedulerConfig:
     """What a LightningModule's ``configure_optimizers`` returns, built from the two config nodes."""
     optimizer = build_optimizer(optimizer_cfg, named_parameters, weight_decay=weight_decay)
     schedule = build_scheduler(scheduler_cfg, optimizer, total_steps=total_steps)

@@ -58,7 +58,7 @@ def pca_2d(matrix: np.ndarray) -> np.ndarray:
 
 def plot_word_groups(words: Sequence[str], vectors: np.ndarray, path: Path, title: str) -> list[str]:
     """2-D PCA of each word group (one panel per group); returns the words that were missing."""
-    index = {}
+    index: dict[str, int] = {}
     for row, word in enumerate(words):
         index.setdefault(word.lower(), row)
     figure, axes = plt.subplots(1, len(WORD_GROUPS), figsize=(6 * len(WORD_GROUPS), 5))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -21,7 +21,8 @@ def log_method_runs(
     children = []
     for method, row in table.iterrows():
         params = flatten(method_configs[str(method)], prefix=f"embedding.{method}.")
-        metrics = {key: float(value) for key, value in row.items() if value == value}  # NaN: metric absent
+        # The keys are the table's column names (metric names). NaN: metric absent.
+        metrics = cast(dict[str, float], {key: float(value) for key, value in row.items() if value == value})
         child_tags = {"embedding.method": str(method), "wordlab.report_run": run.run_id}
         child_tags.update({k: v for k, v in tags.items() if k != "dvc.stage"})
         children.append(log_child_run(run, f"method:{method}", params, metrics, child_tags))

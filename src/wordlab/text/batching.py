@@ -86,7 +86,7 @@ def batches(dataset: Dataset, batch_size: int, *, shuffle: bool, seed: int = 0, 
     else:
         sampler = BatchSampler(SequentialSampler(dataset), batch_size=batch_size, drop_last=False)
     return DataLoader(
-        dataset,  # type: ignore[arg-type]
+        dataset,
         sampler=sampler,
         batch_size=None,
         collate_fn=functools.partial(pad_batch, tag_column=tag_column),

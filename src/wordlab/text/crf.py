@@ -120,6 +120,9 @@ def viterbi(
 class LinearChainCRF(nn.Module):
     """Learned transition, start and end scores, plus optional fixed penalties (see :func:`iob2_constraints`)."""
 
+    transition_penalty: torch.Tensor  # buffers, registered in __init__
+    start_penalty: torch.Tensor
+
     def __init__(
         self,
         num_tags: int,

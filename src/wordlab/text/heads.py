@@ -19,6 +19,9 @@ from wordlab.text.crf import LinearChainCRF, iob2_constraints, viterbi
 
 
 class SoftmaxHead(nn.Module):
+    transition_penalty: torch.Tensor  # buffers, registered in __init__
+    start_penalty: torch.Tensor
+
     def __init__(self, tag_names: Sequence[str], *, constrained: bool) -> None:
         super().__init__()
         self.constrained = constrained

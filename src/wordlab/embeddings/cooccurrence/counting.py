@@ -210,6 +210,6 @@ def assemble(pieces: list[ShardCounts], vocab_size: int) -> sp.csr_array:
 
 
 def indptr_from_counts(nnz_per_row: np.ndarray) -> np.ndarray:
-    indptr = np.zeros(len(nnz_per_row) + 1, dtype=index_dtype(int(nnz_per_row.sum())))
+    indptr: np.ndarray = np.zeros(len(nnz_per_row) + 1, dtype=index_dtype(int(nnz_per_row.sum())))
     np.cumsum(nnz_per_row, out=indptr[1:])
     return indptr

@@ -41,12 +41,15 @@ def _write_member(
     with archive.open(_member(name), "w", force_zip64=True) as member:
         np.lib.format.write_array_header_1_0(member, header)
         for part in parts:
+            data: bytes | memoryview
             if isinstance(part, np.ndarray):
                 if part.dtype != dtype or part.ndim != 1:
                     raise TypeError(f"{name}: expected 1-D {np.dtype(dtype)}, got {part.ndim}-D {part.dtype}")
-                part = memoryview(np.ascontiguousarray(part)).cast("B")
-            member.write(part)
-            written += len(part)
+                data = np.ascontiguousarray(part).data.cast("B")  # .data is memoryview(array)
+            else:
+                data = part
+            member.write(data)
+            written += len(data)
     if written != length * np.dtype(dtype).itemsize:
         raise ValueError(f"{name}: wrote {written} bytes for {length} items of {np.dtype(dtype)}")
 

@@ -40,9 +40,10 @@ LOOKAHEAD = 4  # steps between prefetching a nonzero's rows and using them
 def _prefetch_row(matrix: np.ndarray, row: int) -> None:
     dim = matrix.shape[1]
     first = row * dim
+    # prefetch is a numba @intrinsic: numba supplies its typing context, which mypy sees as a missing argument
     for c in range(0, dim, CACHE_LINE // matrix.itemsize):
-        prefetch(matrix, first + c)
-    prefetch(matrix, first + dim - 1)
+        prefetch(matrix, first + c)  # type: ignore[call-arg]
+    prefetch(matrix, first + dim - 1)  # type: ignore[call-arg]
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")

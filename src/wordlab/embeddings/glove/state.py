@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -97,7 +98,7 @@ class GloveState:
     def save(self, path: str | Path) -> None:
         """Checkpoint atomically (an interrupted save never replaces the previous checkpoint)."""
         with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-            np.savez(handle, epochs=np.int64(self.epochs), **self.arrays())
+            np.savez(handle, epochs=np.int64(self.epochs), **cast(dict[str, Any], self.arrays()))
 
     @classmethod
     def load(cls, path: str | Path) -> GloveState:

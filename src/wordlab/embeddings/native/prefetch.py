@@ -18,7 +18,7 @@ from numba.extending import intrinsic
 CACHE_LINE = 64
 
 
-def _emit_prefetch(builder, address):  # type: ignore[no-untyped-def]
+def _emit_prefetch(builder, address):
     """Call ``llvm.prefetch`` on a byte pointer: read access (0), keep in all cache levels (3), data cache (1)."""
     i32 = ir.IntType(32)
     function = cgutils.get_or_insert_function(
@@ -28,13 +28,13 @@ def _emit_prefetch(builder, address):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def prefetch_row(typingctx, matrix, row):  # type: ignore[no-untyped-def]
+def prefetch_row(typingctx, matrix, row):
     """Hint the CPU to bring every cache line of ``matrix[row, :]`` (C-contiguous) into L1; no effect on values."""
     if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and isinstance(row, types.Integer)):
         return None
     signature = types.void(matrix, row)
 
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, sig, args):
         array_type, row_type = sig.args
         array = context.make_array(array_type)(context, builder, args[0])
         index = context.cast(builder, args[1], row_type, types.intp)
@@ -57,13 +57,13 @@ def prefetch_row(typingctx, matrix, row):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
+def prefetch(typingctx, array, index):
     """Hint that the cache line holding ``array.flat[index]`` (C order) will be read soon."""
     if not isinstance(array, types.Array) or not isinstance(index, types.Integer):
         return None
     signature = types.void(array, index)
 
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, sig, args):
         array_type, index_type = sig.args
         data = context.make_array(array_type)(context, builder, args[0]).data
         itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(array_type.dtype)))

@@ -17,8 +17,9 @@ def numba_threads(threads: int | None) -> Iterator[int]:
     """Run the parallel kernels on ``threads`` threads (default: all numba has); yields the number used."""
     previous = numba.get_num_threads()
     wanted = previous if threads is None else int(threads)
-    if not 1 <= wanted <= numba.config.NUMBA_NUM_THREADS:
-        raise ValueError(f"threads must lie in 1..{numba.config.NUMBA_NUM_THREADS}, got {threads}")
+    available: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set by numba at import
+    if not 1 <= wanted <= available:
+        raise ValueError(f"threads must lie in 1..{available}, got {threads}")
     numba.set_num_threads(wanted)
     try:
         yield wanted

@@ -160,8 +160,9 @@ def _predict_group(U, scratch, start, end, alpha, compute_loss):
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _prefetch_group(U, targets, start, end):
+    # prefetch_row is a numba @intrinsic: numba supplies its typing context, which mypy sees as a missing argument
     for n in range(start, end):
-        prefetch_row(U, targets[n])
+        prefetch_row(U, targets[n])  # type: ignore[call-arg]
 
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
@@ -325,13 +326,14 @@ def train_lines(
                 hi = min(n, i + window + 1 - b)
                 if skipgram:
                     if i + 1 < n:
-                        prefetch_row(V, sentence[i + 1])  # the next centre's input vector
+                        prefetch_row(V, sentence[i + 1])  # type: ignore[call-arg]  # the next centre's input vector
                     part, made, state = _skipgram_position(
                         V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
                     )
                 else:
                     if i + window + 1 < n:
-                        prefetch_row(V, sentence[i + window + 1])  # the context word the window reaches next
+                        # the context word the window reaches next
+                        prefetch_row(V, sentence[i + window + 1])  # type: ignore[call-arg]
                     part, made, state = _cbow_position(
                         V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
                     )

@@ -63,7 +63,7 @@ class ModelGrad:
     dv: np.ndarray
 
 
-def negative_sampling(v: np.ndarray, U: np.ndarray, target: int, negatives: Sequence[int]) -> LossGrad:
+def negative_sampling(v: np.ndarray, U: np.ndarray, target: int, negatives: Sequence[int] | np.ndarray) -> LossGrad:
     negatives = np.asarray(negatives, dtype=np.int64)
     score_o = U[target] @ v
     scores_k = U[negatives] @ v
@@ -135,7 +135,9 @@ def skipgram(V: np.ndarray, U: np.ndarray, centre: int, contexts: Sequence[int],
     return ModelGrad(loss, dV, dU, dv)
 
 
-def cbow(V: np.ndarray, U: np.ndarray, centre: int, contexts: Sequence[int], objective: Objective) -> ModelGrad:
+def cbow(
+    V: np.ndarray, U: np.ndarray, centre: int, contexts: Sequence[int] | np.ndarray, objective: Objective
+) -> ModelGrad:
     """J = F(c, v_avg): the centre word is predicted from the mean of the context words' input vectors."""
     contexts = np.asarray(contexts, dtype=np.int64)
     v_avg = V[contexts].mean(axis=0)

@@ -36,7 +36,7 @@ _EPS_MACH = float(np.finfo(np.float64).eps)
 
 
 def relative_error(
-    analytic: np.ndarray, numeric: np.ndarray, noise: np.ndarray | float = 0.0, tiny: float = TINY
+    analytic: np.ndarray | float, numeric: np.ndarray | float, noise: np.ndarray | float = 0.0, tiny: float = TINY
 ) -> np.ndarray:
     """Entry-wise ``max(|a - n| - noise, 0) / max(|a| + |n|, tiny)`` (see the module docstring)."""
     analytic = np.asarray(analytic, dtype=np.float64)

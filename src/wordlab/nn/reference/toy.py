@@ -15,6 +15,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.utilities.types import OptimizerConfig, OptimizerLRSchedulerConfig
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -122,7 +123,7 @@ class ToyClassifier(pl.LightningModule):
         x, y = batch
         self.log("val_loss", cross_entropy(self(x), y), batch_size=len(y))
 
-    def configure_optimizers(self) -> dict[str, Any]:
+    def configure_optimizers(self) -> OptimizerConfig | OptimizerLRSchedulerConfig:
         return configure_optimizers(
             self.optimizer_cfg,
             self.scheduler_cfg,
