@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
+from wordlab.evaluation.config import EvaluationConfig
 from wordlab.evaluation.intrinsic import evaluate_intrinsic
 from wordlab.io import write_json_atomic
 from wordlab.stage import argument_parser, run_stage
@@ -18,7 +19,7 @@ def main() -> None:
     parser.add_argument("--metrics", type=Path, required=True)
     args = parser.parse_args()
     with run_stage(f"evaluate_intrinsic@{args.method}", args.params) as stage:
-        evaluation = stage.cfg.evaluation
+        evaluation = stage.settings("evaluation", EvaluationConfig)
         vectors = Vectors.load_word2vec_format(args.vectors / VECTORS_BINARY, binary=True)
         metrics = evaluate_intrinsic(
             vectors.words,

@@ -7,12 +7,13 @@ on testb; an entry that names vectors gets this method's, so the same taggers co
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
+from wordlab.config import TrainerConfig
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.io import write_json_atomic
+from wordlab.ner.config import NerConfig
 from wordlab.ner.run import run_ner
 from wordlab.stage import argument_parser, run_stage
 
@@ -29,17 +30,18 @@ def main() -> None:
     with run_stage(f"evaluate_ner@{args.method}", args.params) as stage:
         stage.set_tags({"embedding.method": args.method})
         files = stage.locator.paths("conll2003")
+        trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
-        for tagger, entry in stage.cfg.ner.items():
-            entry = OmegaConf.merge(entry, {"vectors": args.method if entry.vectors is not None else None})
-            vectors = args.vectors / VECTORS_BINARY if entry.vectors is not None else None
+        for tagger in stage.cfg.ner:
+            entry = stage.settings(f"ner.{tagger}", NerConfig)
+            entry = dataclasses.replace(entry, vectors=args.method if entry.vectors is not None else None)
             metrics.update(
                 run_ner(
                     tagger,
                     entry,
-                    vectors_path=vectors,
+                    vectors_path=args.vectors / VECTORS_BINARY if entry.vectors is not None else None,
                     files=files,
-                    trainer_cfg=stage.cfg.trainer,
+                    trainer_cfg=trainer,
                     out_dir=args.out / tagger,
                     curves_dir=args.curves / tagger,
                     run=stage.run,

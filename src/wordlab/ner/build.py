@@ -67,7 +67,7 @@ def build_tagger(
     generator = torch.Generator().manual_seed(int(cfg.seed))
     dropout = float(cfg.regularization.dropout)
     chars = None
-    if int(cfg.get("char_filters", 0)) > 0:
+    if int(getattr(cfg, "char_filters", 0)) > 0:
         chars = CharCnn(int(cfg.char_dim), int(cfg.char_filters), int(cfg.char_width), dropout, generator=generator)
     embedding = TokenEmbedding(
         table, freeze=bool(cfg.freeze), caps_dim=int(cfg.caps_dim), chars=chars, own_rows=own_rows

@@ -15,6 +15,7 @@ Kept free of torch imports: the root config module imports it at every stage's s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +123,15 @@ def validate_ner_entry(node: Any) -> DictConfig:
     assert isinstance(merged, DictConfig)
     check_ner_entry(merged)
     return merged
+
+
+def ner_settings(entry: NerConfig | Mapping[str, Any] | DictConfig) -> NerConfig:
+    """An entry as the library takes it: the schema's dataclass, validated (a dataclass passes through)."""
+    if isinstance(entry, NerConfig):
+        return entry
+    settings = OmegaConf.to_object(validate_ner_entry(entry))
+    assert isinstance(settings, NerConfig)
+    return settings
 
 
 def check_ner_entry(cfg: Any) -> None:

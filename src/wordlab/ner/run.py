@@ -17,6 +17,7 @@ an interrupted run resumes into the same run only; they are deleted once the run
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -33,19 +34,17 @@ import lightning.pytorch as pl
 import numpy as np
 import torch
 from datasets import DatasetDict
-from omegaconf import OmegaConf
 
 from wordlab.data.hf import conll2003_dataset_dict
 from wordlab.data.locate import sha256_of
 from wordlab.io import write_json_atomic
 from wordlab.ner.build import build_table, build_tagger
-from wordlab.ner.config import validate_ner_entry
+from wordlab.ner.config import NerConfig, ner_settings
 from wordlab.ner.data import batches, encode_splits
 from wordlab.ner.module import NerTagger
 from wordlab.ner.predictions import write_predictions
 from wordlab.ner.scoring import entity_scores
 from wordlab.nn.callbacks import regularization_trainer_kwargs
-from wordlab.nn.config import RegularizationConfig
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import EpochTimer, KeepBest
 from wordlab.text.vocab import UNK, WordVocabulary
@@ -65,7 +64,7 @@ warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 
 def run_ner(
     name: str,
-    ner_cfg: Any,
+    ner_cfg: NerConfig | Mapping[str, Any],
     *,
     vectors_path: Path | None,
     files: Mapping[str, Path],
@@ -78,13 +77,14 @@ def run_ner(
     cache_dir: Path | None = None,
     **trainer_overrides: Any,
 ) -> dict[str, float]:
-    """Train ``ner_cfg`` (one ``ner.<name>`` entry), write predictions and metrics, return the metrics.
+    """Train ``ner_cfg`` (one ``ner.<name>`` entry, as its dataclass or a mapping that is validated into one),
+    write predictions and metrics, return the metrics.
 
     ``vectors_path`` is a word2vec file (binary if it ends in ``.bin``), or None to train without pretrained
     vectors. ``cache_dir`` keeps the Arrow datasets between runs (a temporary folder otherwise). Extra keyword
     arguments go to the Lightning Trainer (tests pass ``limit_train_batches``).
     """
-    cfg = validate_ner_entry(ner_cfg)
+    cfg = ner_settings(ner_cfg)
     _check_files(files)
     if vectors_path is None and cfg.vectors is not None:
         log.warning("ner.%s names vectors %r but none were given: training from random vectors", name, cfg.vectors)
@@ -104,9 +104,7 @@ def run_ner(
         )
         keep, timer = KeepBest("val_f1"), EpochTimer()
         run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
-        regularization_cfg = OmegaConf.to_object(cfg.regularization)
-        assert isinstance(regularization_cfg, RegularizationConfig)  # the schema's type for the node
-        regularization = regularization_trainer_kwargs(regularization_cfg)
+        regularization = regularization_trainer_kwargs(cfg.regularization)
         trainer = build_trainer(
             trainer_cfg,
             max_epochs=int(cfg.epochs),
@@ -208,9 +206,9 @@ def predict(module: NerTagger, loader: Any) -> list[list[str]]:
         module.train(was_training)
 
 
-def _run_key(cfg: Any, vectors_path: Path | None, files: Mapping[str, Path]) -> str:
+def _run_key(cfg: NerConfig, vectors_path: Path | None, files: Mapping[str, Path]) -> str:
     """A hash of what determines the run: the entry, and the contents of the vectors and data files."""
-    plain = OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else dict(cfg)
+    plain = dataclasses.asdict(cfg)
     digest = hashlib.sha256(json.dumps([CHECKPOINT_VERSION, plain], sort_keys=True, default=str).encode())
     for path in [vectors_path, *(files[split] for split in SPLITS)]:
         digest.update(b"-" if path is None else sha256_of(Path(path)).encode())
