@@ -18,7 +18,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("data/cooccurrence"))
     parser.add_argument("--metrics", type=Path, default=Path("metrics/cooccurrence_stats.json"))
     args = parser.parse_args()
-    with run_stage("count_cooccurrence", args.params) as stage:
+    with run_stage("count_cooccurrence", args.params, inputs=[args.corpus], outputs=[args.out, args.metrics]) as stage:
         config = stage.settings("cooccurrence", CooccurrenceConfig)
         with atomic_directory(args.out) as staging:
             (staging / VOCAB_FILE).write_bytes((args.corpus / VOCAB_FILE).read_bytes())

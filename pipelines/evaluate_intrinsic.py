@@ -18,7 +18,9 @@ def main() -> None:
     parser.add_argument("--vectors", type=Path, required=True, help="the method's output directory")
     parser.add_argument("--metrics", type=Path, required=True)
     args = parser.parse_args()
-    with run_stage(f"evaluate_intrinsic@{args.method}", args.params) as stage:
+    with run_stage(
+        f"evaluate_intrinsic@{args.method}", args.params, inputs=[args.vectors], outputs=[args.metrics]
+    ) as stage:
         evaluation = stage.settings("evaluation", EvaluationConfig)
         vectors = Vectors.load_word2vec_format(args.vectors / VECTORS_BINARY, binary=True)
         metrics = evaluate_intrinsic(

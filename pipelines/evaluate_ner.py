@@ -27,9 +27,10 @@ def main() -> None:
     parser.add_argument("--curves", type=Path, required=True)
     parser.add_argument("--checkpoints", type=Path, default=Path("checkpoints"))
     args = parser.parse_args()
-    with run_stage(f"evaluate_ner@{args.method}", args.params) as stage:
+    outputs = [args.out, args.metrics, args.curves, args.checkpoints]
+    with run_stage(f"evaluate_ner@{args.method}", args.params, inputs=[args.vectors], outputs=outputs) as stage:
+        files = stage.locator.paths("conll2003")  # located and verified before the MLflow run opens
         stage.set_tags({"embedding.method": args.method})
-        files = stage.locator.paths("conll2003")
         trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
         for tagger in stage.cfg.ner:

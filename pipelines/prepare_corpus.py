@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("data/prepared"))
     parser.add_argument("--metrics", type=Path, default=Path("metrics/corpus_stats.json"))
     args = parser.parse_args()
-    with run_stage("prepare_corpus", args.params) as stage:
+    with run_stage("prepare_corpus", args.params, outputs=[args.out, args.metrics]) as stage:
         corpus = stage.settings("corpus", CorpusConfig)
         sources = stage.locator.paths(corpus.dataset, list(corpus.splits))
         stats = prepare_corpus(sources, args.out, corpus.tokenizer, corpus.vocab, max_lines=corpus.max_lines)

@@ -32,7 +32,8 @@ def main() -> None:
     parser.add_argument("--curves", type=Path, default=Path("curves/embeddings"))
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    with run_stage("report", args.params) as stage:
+    inputs = [*args.metrics_dirs, args.models, args.curves]
+    with run_stage("report", args.params, inputs=inputs, outputs=[args.out]) as stage:
         methods = list(stage.cfg.embedding)
         table = comparison_table({m: _metrics_of(m, args.metrics_dirs) for m in methods})
         write_tables(table, args.out)

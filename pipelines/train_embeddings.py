@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from wordlab.config import TrainerConfig
+from wordlab.config import ConfigError, TrainerConfig
 from wordlab.embeddings.glove.config import GloveConfig
 from wordlab.embeddings.run import train_method
 from wordlab.embeddings.word2vec.config import Word2VecConfig
@@ -23,9 +23,12 @@ def main() -> None:
     parser.add_argument("--curves", type=Path, required=True, help="directory for the learning-curve TSVs")
     parser.add_argument("--checkpoints", type=Path, default=Path("checkpoints"))
     args = parser.parse_args()
-    with run_stage(f"train_embeddings@{args.method}", args.params) as stage:
+    outputs = [args.out, args.metrics, args.curves, args.checkpoints]
+    with run_stage(f"train_embeddings@{args.method}", args.params, inputs=[args.input], outputs=outputs) as stage:
         if args.method not in stage.cfg.embedding:
-            raise SystemExit(f"error: no embedding method {args.method!r} in {args.params}")
+            raise ConfigError(
+                f"{args.params}: no embedding method {args.method!r} (it has {list(stage.cfg.embedding)})"
+            )
         metrics = train_method(
             method=args.method,
             method_cfg=stage.settings(f"embedding.{args.method}", Word2VecConfig | GloveConfig),

@@ -17,6 +17,7 @@ selector key). The dataclasses are the runtime configuration too: a stage hands 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -93,7 +94,27 @@ T = TypeVar("T")
 
 
 class ConfigError(ValueError):
-    """The configuration does not fit the schema."""
+    """The configuration does not fit the schema: ``where: problem``, with the dotted ``key`` when one is to blame."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        self.where, _, self.problem = message.partition(": ")
+
+
+# Names that become parts of paths (entries of multi-select groups, corpus splits, a stage's method): letters,
+# digits, '_' and '-', starting with a letter or digit, so that none can be '..', absolute, or hold a separator.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def check_name(name: object, what: str) -> str:
+    """``name`` if it is safe to use as one part of a path; ``ValueError`` naming ``what`` otherwise."""
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
+        raise ValueError(
+            f"{what} {name!r} is not a safe name: it becomes part of output paths, so it may hold only letters, "
+            "digits, '_' and '-' (at most 64, starting with a letter or digit)"
+        )
+    return name
 
 
 def group_schema(group: str) -> type | Entries | None:
@@ -143,7 +164,7 @@ def validate(raw: Mapping[str, Any] | DictConfig, source: str = "<config>", text
         if line is not None:
             where = f"{source}:{line}"
         message = str(error).splitlines()[0]
-        raise ConfigError(f"{where}: invalid configuration at {key or '<root>'!r}: {message}") from error
+        raise ConfigError(f"{where}: invalid configuration at {key or '<root>'!r}: {message}", key) from error
     return merged
 
 
@@ -159,6 +180,11 @@ def _validate_group(group: str, value: Any) -> DictConfig:
         return merged
     entries = OmegaConf.create({})
     for name, entry in (value or {}).items():
+        try:
+            check_name(name, f"{group} entry")
+        except ValueError as error:
+            error.full_key = str(name)  # type: ignore[attr-defined]
+            raise
         try:
             with open_dict(entries):
                 entries[name] = _validate_entry(entry, schema)
@@ -187,7 +213,8 @@ def _check_objects(node: DictConfig, schema: type | Entries | None) -> None:
         try:
             OmegaConf.to_object(entry)
         except ValueError as error:
-            error.full_key = str(name)  # type: ignore[attr-defined]
+            inner = getattr(error, "full_key", None)
+            error.full_key = ".".join(str(part) for part in (name, inner) if part)  # type: ignore[attr-defined]
             raise
 
 
@@ -202,15 +229,87 @@ def settings(cfg: DictConfig, key: str, kind: type[T]) -> T:
     return value
 
 
-def load(path: str | Path) -> DictConfig:
-    """Read and validate a composed configuration file (normally ``params.yaml``)."""
+def load(path: str | Path, conf_dir: str | Path | None = None) -> DictConfig:
+    """Read and validate a composed configuration file (normally ``params.yaml``).
+
+    ``params.yaml`` is written from ``conf/``, so an error there is reported where the user should fix it: at the
+    ``conf/`` file and line that wrote the offending key with the offending value (``conf_dir``, by default the
+    ``conf`` folder beside ``path``), with the place in ``path`` after it. Without such a file, at ``path``.
+    """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file (run from the project root, or pass --params)") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
     try:
         raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
-    return validate(raw, source=str(path), text=text)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a configuration is a mapping of keys, not a {type(raw).__name__}")
+    try:
+        return validate(raw, source=str(path), text=text)
+    except ConfigError as error:
+        conf = Path(conf_dir) if conf_dir is not None else path.parent / "conf"
+        sources = conf_sources(conf, error.key, _value_at(raw, error.key)) if error.key and conf.is_dir() else []
+        if not sources:
+            raise
+        raise ConfigError(
+            f"{' or '.join(sources)}: {error.problem} (composed into {error.where})", error.key
+        ) from error
+
+
+_ABSENT = object()
+
+
+def _value_at(data: Any, dotted_key: str) -> Any:
+    for part in dotted_key.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return _ABSENT
+        data = data[part]
+    return data
+
+
+def conf_sources(conf_dir: Path, dotted_key: str, value: Any = _ABSENT) -> list[str]:
+    """``file:line`` of each ``conf/`` file that writes ``dotted_key`` (with ``value``, when given).
+
+    A file's keys land under its package: the ``# @package`` header when there is one (``_global_``: the root),
+    else its group's path, as Hydra places them. A key set through another file's defaults list with a package
+    override is not traced; the caller then reports the composed file alone.
+    """
+    parts = dotted_key.split(".")
+    found = []
+    for path in sorted(conf_dir.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        package = _package_of(path.relative_to(conf_dir), text)
+        prefix = package.split(".") if package else []
+        if parts[: len(prefix)] != prefix or len(parts) == len(prefix):
+            continue
+        relative = ".".join(parts[len(prefix) :])
+        line = _line_of_key(text, relative, exact=True)
+        if line is None:
+            continue
+        if value is not _ABSENT:
+            try:
+                written = _value_at(yaml.safe_load(text), relative)
+            except yaml.YAMLError:
+                continue
+            if written != value:
+                continue
+        found.append(f"{path}:{line}")
+    return found
+
+
+def _package_of(relative: Path, text: str) -> str:
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        if line.startswith("# @package"):
+            package = line.removeprefix("# @package").strip()
+            return "" if package == "_global_" else package
+    return ".".join(relative.parent.parts)
 
 
 def to_plain(cfg: DictConfig) -> dict[str, Any]:
@@ -231,8 +330,8 @@ def compose(conf_dir: str | Path, overrides: list[str] | None = None, config_nam
     return OmegaConf.to_yaml(cfg)
 
 
-def _line_of_key(text: str, dotted_key: str) -> int | None:
-    """1-based line of ``dotted_key`` in a YAML text, or of its deepest existing parent."""
+def _line_of_key(text: str, dotted_key: str, exact: bool = False) -> int | None:
+    """1-based line of ``dotted_key`` in a YAML text, or (unless ``exact``) of its deepest existing parent."""
     try:
         node = yaml.compose(text)
     except yaml.YAMLError:
@@ -240,14 +339,14 @@ def _line_of_key(text: str, dotted_key: str) -> int | None:
     line = None
     for part in dotted_key.split("."):
         if not isinstance(node, yaml.MappingNode):
-            break
+            return None if exact else line
         for key_node, value_node in node.value:
             if key_node.value == part:
                 line = key_node.start_mark.line + 1
                 node = value_node
                 break
         else:
-            break
+            return None if exact else line
     return line
 
 

@@ -16,8 +16,8 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,8 +25,10 @@ from typing import Any, TypeVar
 from omegaconf import DictConfig
 
 from wordlab import config as config_module
-from wordlab.data.locate import DataLocator
+from wordlab.data.errors import DataFormatError
+from wordlab.data.locate import ChecksumMismatchError, DataLocator, MissingDataError
 from wordlab.data.registry import DATASETS
+from wordlab.io import write_text_atomic
 from wordlab.tracking import StageRun, flatten, resolve_tracking_uri, stage_run
 
 log = logging.getLogger("wordlab.stage")
@@ -82,14 +84,54 @@ def provenance_tags(stage: str, cfg: DictConfig) -> dict[str, str]:
     return tags
 
 
+class StageInputError(FileNotFoundError):
+    """A stage's input (the output of an upstream stage) is not there."""
+
+
+class UnsafeOutputError(ValueError):
+    """An output path resolves outside the project: a configuration value must not write elsewhere."""
+
+
+# One exit code per kind of known error, so that a caller (DVC, a sweep, a script) can tell them apart; anything else
+# is a bug and keeps its traceback.
+EXIT_CONFIG = 2
+EXIT_MISSING_DATA = 3
+EXIT_BAD_DATA = 4
+DEBUG_VARIABLE = "WORDLAB_DEBUG"
+
+
+def known_error(error: BaseException) -> tuple[int, str] | None:
+    """The exit code and what to do for an error wordlab expects and can explain; None for a bug."""
+    if isinstance(error, config_module.ConfigError | UnsafeOutputError):
+        return EXIT_CONFIG, "fix the value in conf/ (or on the command line) and run again"
+    if isinstance(error, StageInputError):
+        return EXIT_MISSING_DATA, "run the stage that writes it first (`dvc repro` runs every stage in order)"
+    if isinstance(error, MissingDataError | ChecksumMismatchError):
+        return EXIT_MISSING_DATA, "provide the file as said above, or point WORDLAB_DATA_DIR at the offline mirror"
+    if isinstance(error, DataFormatError):
+        return EXIT_BAD_DATA, "fix or replace the file at that line, or point the config at another one"
+    return None
+
+
 @dataclass
 class StageContext:
+    """What a stage script works with. The MLflow run opens on first use, after the script has read its inputs."""
+
     cfg: DictConfig
     plain: dict[str, Any]
     root: Path
     locator: DataLocator
-    run: StageRun | None
     tags: dict[str, str] = field(default_factory=dict)
+    open_run: Callable[[], StageRun] | None = None
+    on_success: Callable[[], None] | None = None  # the run's last entries, when the stage's work succeeded
+    _run: StageRun | None = None
+
+    @property
+    def run(self) -> StageRun | None:
+        """The stage's MLflow run (None with tracking off), opened the first time it is asked for."""
+        if self._run is None and self.open_run is not None:
+            self._run = self.open_run()
+        return self._run
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         numeric = {k: float(v) for k, v in flatten(metrics).items() if _is_number(v)}
@@ -113,12 +155,14 @@ class StageContext:
         if name_or_path in DATASETS:
             files = self.locator.paths(name_or_path)
             if len(files) != 1:
-                raise ValueError(f"dataset {name_or_path!r} has {len(files)} files; name one of them by path")
+                raise config_module.ConfigError(
+                    f"dataset {name_or_path!r} has {len(files)} files; name one of them by path"
+                )
             return next(iter(files.values()))
         path = Path(name_or_path)
         path = path if path.is_absolute() else self.root / path
         if not path.is_file():
-            raise FileNotFoundError(f"{name_or_path!r} is neither a registry dataset nor a file ({path})")
+            raise StageInputError(f"{name_or_path!r} is neither a registry dataset nor a file ({path})")
         return path
 
 
@@ -137,30 +181,102 @@ def argument_parser(description: str) -> argparse.ArgumentParser:
 
 
 @contextmanager
-def run_stage(stage: str, params_path: str | Path) -> Iterator[StageContext]:
-    """Validate the config (exit 2 on a bad one, before any work), open the MLflow run, yield the context."""
+def run_stage(
+    stage: str,
+    params_path: str | Path,
+    *,
+    inputs: Sequence[Path] = (),
+    outputs: Sequence[Path] = (),
+) -> Iterator[StageContext]:
+    """Check everything a stage needs before it works, yield its context, and end any known failure cleanly.
+
+    Before the body runs: the config validates; the stage's own name (``train_embeddings@<method>``) is a safe
+    name; every output resolves inside the project; every input exists. The MLflow run opens only when the body
+    first uses it, and ends FAILED if the body fails. A known error (config, missing or malformed data) prints one
+    message, with what to do, and exits with its own code; with ``WORDLAB_DEBUG=1`` it keeps its traceback.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        cfg = config_module.load(params_path)
-    except (config_module.ConfigError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
+        with ExitStack() as stack:
+            context = _open_stage(stage, params_path, inputs, outputs, stack)
+            yield context
+            if context.on_success is not None:
+                context.on_success()
+    except Exception as error:
+        explained = known_error(error)
+        if explained is None or os.environ.get(DEBUG_VARIABLE) == "1":
+            raise
+        code, what_to_do = explained
+        if isinstance(error, config_module.ConfigError) and _restore_params_after_failed_experiment(params_path):
+            what_to_do += f"; {params_path} is back as committed (`dvc exp run` had written the bad composition)"
+        print(f"error: {error}\n  what to do: {what_to_do}", file=sys.stderr)
+        raise SystemExit(code) from None
+
+
+def _restore_params_after_failed_experiment(params_path: str | Path) -> bool:
+    """Under ``dvc exp run`` in the workspace, put back the committed params file that DVC overwrote.
+
+    DVC composes ``conf/`` (with the ``-S`` overrides) into ``params.yaml`` before it runs the stages, and leaves that
+    file behind when a stage fails, so that a bad override would break every later ``dvc repro``. A config error
+    means the experiment never started: nothing of it is worth keeping. Queued experiments run in a temporary copy
+    and are left alone. Returns whether the file was restored.
+    """
+    if not os.environ.get("DVC_EXP_NAME") or project_root() != Path.cwd().resolve():
+        return False
+    committed = _git("show", f"HEAD:{Path(params_path).as_posix()}")
+    if committed is None:
+        return False
+    path = Path(params_path)
+    if path.read_text(encoding="utf-8").rstrip("\n") == committed:
+        return False
+    write_text_atomic(path, committed + "\n")
+    return True
+
+
+def _open_stage(
+    stage: str, params_path: str | Path, inputs: Sequence[Path], outputs: Sequence[Path], stack: ExitStack
+) -> StageContext:
+    cfg = config_module.load(params_path)
+    _, _, key = stage.partition("@")
+    if key:
+        try:
+            config_module.check_name(key, f"stage {stage!r}: the entry")
+        except ValueError as error:
+            raise config_module.ConfigError(str(error)) from None
     root = project_root()
+    check_outputs(outputs, root)
+    for path in inputs:
+        if not Path(path).exists():
+            raise StageInputError(f"{path}: input of stage {stage!r} does not exist")
     plain = config_module.to_plain(cfg)
-    locator = data_locator(cfg, root)
+    context = StageContext(cfg, plain, root, data_locator(cfg, root))
     if not cfg.tracking.enabled:
-        yield StageContext(cfg, plain, root, locator, None)
-        return
+        return context
     uri = resolve_tracking_uri(cfg.tracking.uri, root)
-    run_name = f"{stage}:{cfg.name}"
+    context.tags = provenance_tags(stage, cfg)
     started = time.perf_counter()
-    tags = provenance_tags(stage, cfg)
-    with stage_run(uri, cfg.tracking.experiment, run_name, plain, tags) as run:
+
+    def open_run() -> StageRun:
+        run = stack.enter_context(stage_run(uri, cfg.tracking.experiment, f"{stage}:{cfg.name}", plain, context.tags))
         log.info("MLflow run %s in %s", run.run_id, uri)
-        context = StageContext(cfg, plain, root, locator, run, tags)
-        yield context
+        return run
+
+    def log_cost() -> None:
         # Cost of the stage, for MLflow only: timings are not reproducible, so they stay out of DVC metrics.
         seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         context.log_metrics({"stage_seconds": seconds, "peak_rss_mb": peak_mb})
         log.info("%s finished in %.1f s, peak memory %.0f MB", stage, seconds, peak_mb)
+
+    context.open_run = open_run
+    context.on_success = log_cost
+    return context
+
+
+def check_outputs(outputs: Sequence[Path], root: Path) -> None:
+    """Refuse, before anything is written, an output that resolves outside the project (``..``, absolute, links)."""
+    resolved_root = root.resolve()
+    for path in outputs:
+        target = (root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+        if not target.is_relative_to(resolved_root):
+            raise UnsafeOutputError(f"{path}: output resolves to {target}, outside the project {resolved_root}")

@@ -5,11 +5,19 @@ experiments in parallel, a test starting four writers). sqlite serialises writer
 first connection also creates the schema and the experiment, and concurrent first connections race on that.
 So store and experiment creation happen under a file lock, and writes that meet "database is locked" are
 retried. An HTTP tracking server needs none of this and is used as is.
+
+A stage killed outright (SIGKILL, the OOM killer, a lost machine) cannot close its run, which would then stay
+RUNNING forever. Each run records the process and host that own it, and the next run of the same stage closes as
+KILLED the runs whose owner is provably gone: only this host's processes can be checked, so runs from elsewhere,
+or without an owner, are never touched.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +34,9 @@ _T = TypeVar("_T")
 _SQLITE_PREFIX = "sqlite:///"
 _MAX_PARAM_LENGTH = 6000
 _PARAMS_PER_BATCH = 100
+STAGE_TAG = "dvc.stage"
+PID_TAG = "wordlab.pid"
+HOST_TAG = "wordlab.host"
 
 
 def resolve_tracking_uri(uri: str, project_root: Path) -> str:
@@ -153,6 +164,84 @@ def log_child_run(
     return child.run_id
 
 
+def owner_tags() -> dict[str, str]:
+    """The tags that let a later run tell whether this process is still alive."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _process_gone(pid: int) -> bool:
+    """True only when ``pid`` provably no longer runs on this host; any doubt counts as alive."""
+    if pid <= 0:  # 0 and negatives address process groups, not a process
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, owned by someone else
+        return False
+    # A killed child its parent has not reaped yet still answers signal 0, but will never write again.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+def _abandoned_owner(tags: Mapping[str, str], stage: str, host: str) -> int | None:
+    """The dead pid that owned a run of ``stage`` on this host, or None when the run may still be alive."""
+    if tags.get(STAGE_TAG) != stage or tags.get(HOST_TAG) != host:
+        return None
+    try:
+        pid = int(tags.get(PID_TAG, ""))
+    except ValueError:
+        return None
+    return pid if _process_gone(pid) else None
+
+
+def _close_abandoned(client: Any, experiment_id: str, stage: str) -> list[str]:
+    host = socket.gethostname()
+    closed: list[str] = []
+    token: str | None = None
+    while True:
+        # The stage is matched here rather than in the filter string, so no stage name needs quoting.
+        search = functools.partial(
+            client.search_runs,
+            [experiment_id],
+            filter_string="attributes.status = 'RUNNING'",
+            max_results=1000,
+            page_token=token,
+        )
+        page = _with_retry(search)
+        for found in page:
+            pid = _abandoned_owner(found.data.tags, stage, host)
+            if pid is None:
+                continue
+            run_id = found.info.run_id
+            reason = f"process {pid} on {host} ended without closing the run"
+            _with_retry(functools.partial(client.set_tag, run_id, "wordlab.killed_reason", reason))
+            _with_retry(functools.partial(client.set_terminated, run_id, status="KILLED"))
+            log.warning("MLflow run %s of stage %s marked KILLED: %s", run_id, stage, reason)
+            closed.append(run_id)
+        token = page.token
+        if not token:
+            return closed
+
+
+def close_abandoned_runs(uri: str, experiment: str, stage: str) -> list[str]:
+    """Mark KILLED the RUNNING runs of ``stage`` whose process died on this host; return their ids.
+
+    Runs of other stages, runs owned by a live process (a concurrent queue worker), runs recorded on another host
+    and runs without owner tags are left alone: their owner may still be working.
+    """
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    found = _with_retry(lambda: client.get_experiment_by_name(experiment))
+    if found is None:
+        return []
+    return _close_abandoned(client, found.experiment_id, stage)
+
+
 @contextmanager
 def stage_run(
     uri: str,
@@ -160,13 +249,30 @@ def stage_run(
     run_name: str,
     config: Mapping[str, Any],
     tags: Mapping[str, str],
+    *,
+    stage: str | None = None,
 ) -> Iterator[StageRun]:
-    """Open a run, log the resolved config (as params and as ``config.yaml``) and tags; close it FINISHED or FAILED."""
+    """Open a run, log the resolved config (as params and as ``config.yaml``) and tags; close it FINISHED or FAILED.
+
+    ``stage`` (by default the ``dvc.stage`` tag) names the stage whose abandoned runs are closed first, so that
+    a killed run of a stage is settled by that stage's next run. FINISHED means the body returned or exited with
+    status 0; any other exit, Ctrl-C included, leaves the run FAILED.
+    """
+    run_tags = {**tags, **owner_tags()}
+    # The run must carry the stage it cleans up after, or the next run of that stage could not close it.
+    if stage is not None and run_tags.setdefault(STAGE_TAG, stage) != stage:
+        raise ValueError(f"stage {stage!r} differs from the run's {STAGE_TAG} tag {run_tags[STAGE_TAG]!r}")
+    stage = stage if stage is not None else run_tags.get(STAGE_TAG)
     experiment_id = experiment_id_for(uri, experiment)
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=uri)
-    created = _with_retry(lambda: client.create_run(experiment_id, run_name=run_name, tags=dict(tags)))
+    if stage is not None:
+        try:
+            _close_abandoned(client, experiment_id, stage)
+        except Exception:  # housekeeping: a store that cannot be searched must not stop the stage itself
+            log.warning("could not close abandoned MLflow runs of stage %s", stage, exc_info=True)
+    created = _with_retry(lambda: client.create_run(experiment_id, run_name=run_name, tags=run_tags))
     run = StageRun(uri=uri, run_id=created.info.run_id, experiment_id=experiment_id)
     status = "FAILED"
     try:
@@ -174,5 +280,19 @@ def stage_run(
         run.log_text(yaml.safe_dump(dict(config), sort_keys=False), "config.yaml")
         yield run
         status = "FINISHED"
+    except SystemExit as stop:
+        if stop.code in (0, None):  # sys.exit() and sys.exit(0) are a successful end
+            status = "FINISHED"
+        raise
     finally:
-        _with_retry(lambda: client.set_terminated(run.run_id, status=status))
+        _terminate(client, run.run_id, status)
+
+
+def _terminate(client: Any, run_id: str, status: str) -> None:
+    """Close the run; when the stage already failed, a tracking error must not hide the stage's own error."""
+    try:
+        _with_retry(lambda: client.set_terminated(run_id, status=status))
+    except Exception:
+        if status == "FINISHED":
+            raise
+        log.exception("could not mark MLflow run %s %s", run_id, status)

@@ -11,6 +11,7 @@ from enum import Enum
 
 from omegaconf import MISSING
 
+from wordlab.config import check_name
 from wordlab.corpus.tokenize import Tokenizer
 
 
@@ -37,6 +38,10 @@ class CorpusConfig:
     max_lines: int | None = None
     tokenizer: Tokenizer = field(default_factory=Tokenizer)
     vocab: VocabConfig = field(default_factory=VocabConfig)
+
+    def __post_init__(self) -> None:
+        for split in self.splits:  # each names files of the prepared corpus
+            check_name(split, "corpus split")
 
 
 SCHEMA = CorpusConfig

@@ -22,11 +22,14 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from wordlab.config import Entries
-from wordlab.nn.config import EarlyStoppingConfig, RegularizationConfig, StopMode, check_regularization
-
-
-def _adam() -> dict[str, Any]:
-    return {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3, "fused": True}
+from wordlab.nn.config import (
+    SCHEDULER_STEPPING_KEYS,
+    EarlyStoppingConfig,
+    RegularizationConfig,
+    StopMode,
+    check_regularization,
+    check_target_node,
+)
 
 
 def _tagger_regularization() -> RegularizationConfig:
@@ -70,7 +73,9 @@ class NerConfig:
     epochs: int = 20
     batch_size: int = 32
     # A Hydra `_target_` node (conf/optimizer); its own weight_decay is ignored in favour of regularization's.
-    optimizer: Any = field(default_factory=_adam)
+    # null: Adam at 1e-3. Not a dictionary default: OmegaConf would merge the entry's node into it, so that an
+    # entry choosing SGD would keep Adam-only keys.
+    optimizer: Any = None
     # A Hydra `_target_` node (conf/scheduler); null or `_target_: null` keeps the learning rate constant.
     scheduler: Any = None
     # Dropout on the token features and below the output; L2 weight decay (never on biases or word vectors, see
@@ -80,6 +85,8 @@ class NerConfig:
 
     def __post_init__(self) -> None:
         check_ner_entry(self)
+        check_target_node(self.optimizer, "optimizer")
+        check_target_node(self.scheduler, "scheduler", SCHEDULER_STEPPING_KEYS)
 
 
 @dataclass
@@ -135,29 +142,38 @@ def ner_settings(entry: NerConfig | Mapping[str, Any] | DictConfig) -> NerConfig
 
 
 def check_ner_entry(cfg: Any) -> None:
-    """The range checks a schema cannot express; raise ``ValueError`` naming the key.
+    """The range checks a schema cannot express; raise ``ValueError`` naming the key (also as ``full_key``, which
+    :func:`wordlab.config.validate` turns into a file and line).
 
     ``cfg`` is an entry as a dataclass or as a validated config node: only attribute access is used.
     """
     for key in ("dim", "min_count", "epochs", "batch_size", "hidden", "layers"):
         value = getattr(cfg, key, 1)
         if int(value) < 1:
-            raise ValueError(f"ner.{key} must be >= 1, got {value}")
+            _fail(key, f"must be >= 1, got {value}")
     for key in ("caps_dim", "half_window", "char_filters"):
         value = getattr(cfg, key, 0)
         if int(value) < 0:
-            raise ValueError(f"ner.{key} must be >= 0, got {value}")
+            _fail(key, f"must be >= 0, got {value}")
     if int(getattr(cfg, "char_filters", 0)) > 0:
         if int(cfg.char_dim) < 1:
-            raise ValueError(f"ner.char_dim must be >= 1 with a character model, got {cfg.char_dim}")
+            _fail("char_dim", f"must be >= 1 with a character model, got {cfg.char_dim}")
         if int(cfg.char_width) < 1 or int(cfg.char_width) % 2 == 0:
-            raise ValueError(f"ner.char_width must be odd and positive, got {cfg.char_width}")
+            _fail("char_width", f"must be odd and positive, got {cfg.char_width}")
     if float(cfg.pretrained_lr_scale) <= 0.0:
-        raise ValueError(
-            f"ner.pretrained_lr_scale must be positive (freeze: true stops the rows), got {cfg.pretrained_lr_scale}"
-        )
+        _fail("pretrained_lr_scale", f"must be positive (freeze: true stops the rows), got {cfg.pretrained_lr_scale}")
     if not 0.0 <= float(cfg.singleton_unk) <= 1.0:
-        raise ValueError(f"ner.singleton_unk must be in [0, 1], got {cfg.singleton_unk}")
+        _fail("singleton_unk", f"must be in [0, 1], got {cfg.singleton_unk}")
     if cfg.train_words_min_count is not None and int(cfg.train_words_min_count) < 1:
-        raise ValueError(f"ner.train_words_min_count must be >= 1 or null, got {cfg.train_words_min_count}")
-    check_regularization(cfg.regularization, prefix="ner.regularization.")
+        _fail("train_words_min_count", f"must be >= 1 or null, got {cfg.train_words_min_count}")
+    try:
+        check_regularization(cfg.regularization, prefix="ner.regularization.")
+    except ValueError as error:
+        error.full_key = "regularization"  # type: ignore[attr-defined]
+        raise
+
+
+def _fail(key: str, problem: str) -> None:
+    error = ValueError(f"ner.{key} {problem}")
+    error.full_key = key  # type: ignore[attr-defined]
+    raise error

@@ -12,8 +12,11 @@ Kept free of torch and Lightning imports: the root config module imports it at e
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class StopMode(Enum):
@@ -59,3 +62,39 @@ def check_regularization(cfg: RegularizationConfig, prefix: str = "regularizatio
     patience = cfg.early_stopping.patience
     if patience is not None and patience < 0:
         raise ValueError(f"{prefix}early_stopping.patience must be >= 0 or null, got {patience}")
+
+
+# Keys of a scheduler node that tell Lightning when to step it rather than being the scheduler's own arguments.
+SCHEDULER_STEPPING_KEYS = frozenset({"interval", "monitor"})
+
+
+def check_target_node(node: Any, key: str, extra_keys: frozenset[str] = frozenset()) -> None:
+    """Check a Hydra ``_target_`` node's keys against the target's signature, at start-up rather than at training.
+
+    A misspelt argument (``lrr``) would otherwise pass validation, since the node's keys are the target's own, and
+    fail only when a model instantiates it, an hour in. The target is imported here (torch for an optimiser) but
+    not called. Raises ``ValueError`` naming the unknown key (as ``full_key``, under ``key``, the node's own key) or
+    the target that does not exist.
+    """
+    if node is None:
+        return
+    target = node.get("_target_") if hasattr(node, "get") else None
+    if target is None:
+        return
+    module_name, _, attribute = str(target).rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as error:
+        failure = ValueError(f"_target_ {target!r} cannot be imported: {error}")
+        failure.full_key = f"{key}._target_"  # type: ignore[attr-defined]
+        raise failure from None
+    parameters = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    allowed = set(parameters) | {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"} | set(extra_keys)
+    for name in node:
+        if name not in allowed:
+            takes = sorted(set(parameters) - {"params"})
+            unknown = ValueError(f"{name!r} is not an argument of {target} (it takes {takes})")
+            unknown.full_key = f"{key}.{name}"  # type: ignore[attr-defined]
+            raise unknown

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wordlab.data.errors import DataFormatError
 from wordlab.text.vectors import Vectors
 
 PAD, UNK, BOUNDARY = 0, 1, 2
@@ -130,21 +131,14 @@ def _frequent_forms(tokens: Iterable[str], min_count: int, normalise_digits: boo
 
 
 def load_vectors(path: Path) -> Vectors:
-    """A word2vec file, binary when its name ends in ``.bin``; a broken file is reported with its path."""
+    """A word2vec file, binary when its name ends in ``.bin``, read by the checked loader (which refuses a lying
+    header, broken rows and non-finite values with a DataFormatError naming the file). A file of no words is
+    refused too: the model would silently train without pretrained vectors.
+    """
     path = Path(path)
-    binary = path.suffix == ".bin"
-    try:
-        vectors = Vectors.load_word2vec_format(path, binary=binary)
-    except FileNotFoundError:
-        raise
-    except (ValueError, UnicodeDecodeError, IndexError) as error:
-        kind = "binary" if binary else "text"
-        raise ValueError(f"{path}: not a readable word2vec {kind} file: {error}") from error
+    vectors = Vectors.load_word2vec_format(path, binary=path.suffix == ".bin")
     if len(vectors) == 0:
-        raise ValueError(f"{path}: the vectors file holds no words")
-    if not np.isfinite(vectors.matrix).all():
-        bad = int(np.flatnonzero(~np.isfinite(vectors.matrix).all(axis=1))[0])
-        raise ValueError(f"{path}: the vector of {vectors.words[bad]!r} (word {bad + 1}) is not finite")
+        raise DataFormatError(path, 1, "the header announces 0 words: the vectors file holds no words")
     return vectors
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from wordlab.data.errors import DataFormatError
+from wordlab.data.readers.lines import iter_lines
 
 TagScheme = Literal["iob1", "iob2", "bioes"]
 DOCSTART = "-DOCSTART-"
@@ -113,6 +114,7 @@ def iter_conll2003(path: Path, scheme: TagScheme = "iob2") -> Iterator[Document]
     """Stream the documents of a CoNLL-2003 file, chunk and NER tags converted to ``scheme``.
 
     Sentences before the first ``-DOCSTART-`` (hand-made files often have none) form a document of their own.
+    A file without a single sentence is refused once read to its end: a split of no sentences trains nothing.
     """
     path = Path(path)
     if scheme not in ("iob1", "iob2", "bioes"):
@@ -121,27 +123,30 @@ def iter_conll2003(path: Path, scheme: TagScheme = "iob2") -> Iterator[Document]
     rows: list[list[str]] = []
     valid_tags: set[str] = set()  # tags already checked: a file has few distinct ones
     in_document = False
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            line = line.rstrip("\r\n")
-            if line.startswith(DOCSTART):
-                if rows:
-                    sentences.append(_sentence(rows, scheme))
-                    rows = []
-                if in_document or sentences:
-                    yield Document(tuple(sentences))
-                sentences = []
-                in_document = True
-            elif not line.strip():
-                if rows:
-                    sentences.append(_sentence(rows, scheme))
-                    rows = []
-            else:
-                rows.append(_columns(path, line_number, line, valid_tags))
+    any_sentence = False
+    for line_number, line in iter_lines(path):
+        if line.startswith(DOCSTART):
+            if rows:
+                sentences.append(_sentence(rows, scheme))
+                rows = []
+            if in_document or sentences:
+                any_sentence = any_sentence or bool(sentences)
+                yield Document(tuple(sentences))
+            sentences = []
+            in_document = True
+        elif not line.strip():
+            if rows:
+                sentences.append(_sentence(rows, scheme))
+                rows = []
+        else:
+            rows.append(_columns(path, line_number, line, valid_tags))
     if rows:
         sentences.append(_sentence(rows, scheme))
     if in_document or sentences:
+        any_sentence = any_sentence or bool(sentences)
         yield Document(tuple(sentences))
+    if not any_sentence:
+        raise DataFormatError(path, 1, "no sentences in the file (only blank lines and -DOCSTART- lines)")
 
 
 def _columns(path: Path, line_number: int, line: str, valid_tags: set[str]) -> list[str]:

@@ -21,6 +21,7 @@ from conllu.exceptions import ParseException
 from conllu.parser import DEFAULT_FIELD_PARSERS, DEFAULT_FIELDS, parse_id_value, parse_int_value
 
 from wordlab.data.errors import DataFormatError
+from wordlab.data.readers.lines import iter_lines
 
 Pairs = tuple[tuple[str, str], ...]
 
@@ -107,27 +108,30 @@ def iter_conllu(path: Path) -> Iterator[ConlluSentence]:
     """Stream the sentences of a CoNLL-U file; DataFormatError at the first line that breaks the format.
 
     Sentences are separated by blank (or whitespace-only) lines. A sentence is yielded only once it has been
-    checked, so a consumer never sees half of a broken one.
+    checked, so a consumer never sees half of a broken one. Lines are decoded one at a time (bytes that are not
+    UTF-8 are reported by line), and a file without a sentence is refused once read to its end.
     """
     path = Path(path)
+    any_sentence = False
     for first_line, lines in _blocks(path):
+        any_sentence = True
         yield _sentence(path, first_line, lines)
+    if not any_sentence:
+        raise DataFormatError(path, 1, "no sentences in the file (only blank lines)")
 
 
 def _blocks(path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line number of its first line, its lines) for each block of lines between blank lines."""
     lines: list[str] = []
     first_line = 0
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            line = line.rstrip("\r\n")
-            if line.strip():
-                if not lines:
-                    first_line = line_number
-                lines.append(line)
-            elif lines:
-                yield first_line, lines
-                lines = []
+    for line_number, line in iter_lines(path):
+        if line.strip():
+            if not lines:
+                first_line = line_number
+            lines.append(line)
+        elif lines:
+            yield first_line, lines
+            lines = []
     if lines:
         yield first_line, lines
 

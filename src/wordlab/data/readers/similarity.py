@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wordlab.data.errors import DataFormatError
+from wordlab.data.readers.lines import iter_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,25 +22,29 @@ class SimilarityPair:
 
 
 def read_similarity(path: Path) -> list[SimilarityPair]:
-    """Every pair in file order. Lines with a tab split on tabs, others on runs of whitespace."""
+    """Every pair in file order. Lines with a tab split on tabs, others on runs of whitespace.
+
+    A file without pairs is refused here, by name, rather than later as a correlation of nothing.
+    """
     path = Path(path)
     pairs: list[SimilarityPair] = []
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            fields = [field.strip() for field in text.split("\t")] if "\t" in text else text.split()
-            if len(fields) != 3 or not all(fields):
-                raise DataFormatError(
-                    path, line_number, f"expected 'word1 word2 score', found {len(fields)} fields: {text!r}"
-                )
-            word1, word2, raw_score = fields
-            try:
-                score = float(raw_score)
-            except ValueError:
-                score = math.nan
-            if not math.isfinite(score):
-                raise DataFormatError(path, line_number, f"score {raw_score!r} is not a finite number")
-            pairs.append(SimilarityPair(word1, word2, score))
+    for line_number, line in iter_lines(path):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        fields = [field.strip() for field in text.split("\t")] if "\t" in text else text.split()
+        if len(fields) != 3 or not all(fields):
+            raise DataFormatError(
+                path, line_number, f"expected 'word1 word2 score', found {len(fields)} fields: {text!r}"
+            )
+        word1, word2, raw_score = fields
+        try:
+            score = float(raw_score)
+        except ValueError:
+            score = math.nan
+        if not math.isfinite(score):
+            raise DataFormatError(path, line_number, f"score {raw_score!r} is not a finite number")
+        pairs.append(SimilarityPair(word1, word2, score))
+    if not pairs:
+        raise DataFormatError(path, 1, "no pairs in the file (only comments and blank lines)")
     return pairs

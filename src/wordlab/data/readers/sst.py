@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wordlab.data.errors import DataFormatError
+from wordlab.data.readers.lines import iter_lines
 
 FINE_LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
 BINARY_LABELS = ("negative", "positive")
@@ -53,12 +54,14 @@ def binary_label(label: int) -> int | None:
 
 
 def read_sst(path: Path) -> list[SstTree]:
+    """The file's trees in order; a file with none is refused (a split of no sentences trains nothing)."""
     path = Path(path)
     trees: list[SstTree] = []
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if line.strip():
-                trees.append(parse_tree(line, path=path, line_number=line_number))
+    for line_number, line in iter_lines(path):
+        if line.strip():
+            trees.append(parse_tree(line, path=path, line_number=line_number))
+    if not trees:
+        raise DataFormatError(path, 1, "no trees in the file (only blank lines)")
     return trees
 
 

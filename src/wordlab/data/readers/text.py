@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from wordlab.data.errors import DataFormatError
+from wordlab.data.readers.lines import iter_lines
 
 EOS = "<eos>"
 
@@ -18,18 +19,19 @@ EOS = "<eos>"
 def iter_token_lines(path: Path, eos: str | None = None) -> Iterator[tuple[str, ...]]:
     """Yield each line of ``path`` as its tokens, with ``eos`` appended when given.
 
-    Lines end at ``\\n`` only (a ``\\r`` before it is whitespace, so ``split`` drops it). The file is read as
-    bytes and decoded line by line so that a byte that is not UTF-8 is reported with its line number.
+    Lines end at ``\\n`` only (a ``\\r`` before it is whitespace, so ``split`` drops it). Lines are decoded one
+    at a time, so a byte that is not UTF-8 is reported with its line number after the lines before it were read.
+    A file without a single token (empty, or only whitespace) is refused once it has been read to its end.
     """
     path = Path(path)
     tail = (eos,) if eos is not None else ()
-    with open(path, "rb") as handle:
-        for line_number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise DataFormatError(path, line_number, f"not UTF-8: {error.reason} at byte {error.start}") from None
-            yield (*line.split(), *tail)
+    any_token = False
+    for _, line in iter_lines(path, universal_newlines=False):
+        tokens = line.split()
+        any_token = any_token or bool(tokens)
+        yield (*tokens, *tail)
+    if not any_token:
+        raise DataFormatError(path, 1, "no tokens in the file (only whitespace)")
 
 
 def iter_tokens(path: Path, eos: str | None = None) -> Iterator[str]:
