@@ -1,6 +1,7 @@
 """wordlab's word2vec against gensim's on the same prepared tokens: throughput and quality, one JSON line per model.
 
     .venv/bin/python bench/word2vec_vs_gensim.py PREPARED_DIR [--models skipgram,cbow] [--epochs 5] [--threads 2]
+        [--seeds 1] [--sg-update window|pairwise]
 
 Both train on exactly the same token sequence (the prepared corpus's ids, given to gensim as their words, lines
 as sentences, cut at 10,000 tokens as gensim's LineSentence does) with the same vocabulary and counts (gensim's
@@ -11,9 +12,17 @@ shared and absolute speeds drift; compare the ratio, not the absolute numbers. O
 wall-clock ratio also depends on what else ran meanwhile, so words per CPU-second of the process (all its threads,
 gensim's job-producer thread included) are reported too.
 
-Quality: Google analogies (``restrict_vocab`` most frequent words, gensim's evaluator) and the Spearman
-correlation on WordSim-353 and SimLex-999, all scored by the same code (gensim's) on each model's input vectors.
-``--save-vectors DIR`` keeps wordlab's vectors (word2vec binary ``DIR/<model>.bin``), e.g. for the NER stage.
+Quality: Google analogies (``restrict_vocab`` most frequent words, gensim's evaluator; the total and each
+section) and the Spearman correlation on WordSim-353 and SimLex-999, all scored by the same code (gensim's) on
+each model's input vectors. ``--save-vectors DIR`` keeps wordlab's vectors of the first seed (word2vec binary
+``DIR/<model>.bin``), e.g. for the NER stage.
+
+One seed's difference between the two is within the noise of either (a few tenths of a point on the analogies),
+so ``--seeds N`` trains both tools with the seeds ``--seed`` .. ``--seed + N - 1`` in turn, in the same process
+(which goes first alternates run by run). Every figure of the JSON line is then ``{"values": [one per seed],
+"mean", "sd"}`` per tool, sd the sample standard deviation (null for one seed); a seed's words/s is its best of
+``--repeats``, and ``ratio`` (``cpu_ratio``) is wordlab's mean throughput over gensim's. ``--sg-update`` picks
+wordlab's skip-gram update order (``pairwise`` is gensim's own; CBOW ignores it).
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -60,21 +71,45 @@ def keyed_vectors(words: list[str], vectors: np.ndarray) -> Any:
     return kv
 
 
-def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> dict[str, float]:
+def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
+    """The quality figures of one trained model: analogy total and per section (sections without a question in
+    the vocabulary are left out), and each similarity set's Spearman correlation."""
     kv = keyed_vectors(words, vectors)
-    analogy, _ = kv.evaluate_word_analogies(str(args.analogy), restrict_vocab=args.restrict_vocab)
-    scores = {"analogy": round(float(analogy), 4)}
+    analogy, sections = kv.evaluate_word_analogies(str(args.analogy), restrict_vocab=args.restrict_vocab)
+    per_section: dict[str, float] = {}
+    for section in sections:
+        asked = len(section["correct"]) + len(section["incorrect"])
+        if section["section"] != "Total accuracy" and asked:
+            per_section[section["section"]] = len(section["correct"]) / asked
+    scores: dict[str, Any] = {"analogy": float(analogy), "analogy_sections": per_section}
     for name, path in (("wordsim353", args.wordsim), ("simlex999", args.simlex)):
         _pearson, spearman, _oov = kv.evaluate_word_pairs(str(path))
-        scores[name] = round(float(spearman[0]), 4)
+        scores[name] = float(spearman[0])
     return scores
 
 
-def run_wordlab(model: str, alpha: float, corpus: PreparedCorpus, tokens, offsets, args) -> tuple[float, float, Any]:
+def _summary(values: list[float | None], digits: int | None) -> dict[str, Any]:
+    """Per-seed values, mean and sample standard deviation, over the seeds where the figure exists (a NaN
+    correlation or a section without questions is null, not a number JSON cannot carry)."""
+    kept = [v for v in values if v is not None and math.isfinite(v)]
+    mean = statistics.fmean(kept) if kept else None
+    sd = statistics.stdev(kept) if len(kept) > 1 else None
+
+    def show(value: float | None) -> float | int | None:
+        if value is None or not math.isfinite(value):
+            return None
+        return round(value) if digits is None else round(value, digits)
+
+    return {"values": [show(v) for v in values], "mean": show(mean), "sd": show(sd)}
+
+
+def run_wordlab(
+    model: str, alpha: float, seed: int, corpus: PreparedCorpus, tokens, offsets, args
+) -> tuple[float, float, Any]:
     config = Word2VecConfig(
         dim=args.dim, window=args.window, architecture=model, loss="negative_sampling", negatives=args.negative,
-        sample=args.sample, alpha=alpha, epochs=args.epochs, threads=args.threads, seed=args.seed,
-        compute_loss=args.compute_loss,
+        sample=args.sample, alpha=alpha, epochs=args.epochs, threads=args.threads, seed=seed,
+        compute_loss=args.compute_loss, sg_update=args.sg_update,
     )  # fmt: skip
     state = Word2VecState.create(corpus.counts, config)
     train_chunk(Word2VecState.create(corpus.counts, config), tokens, offsets, 0, 1, alpha, alpha, 0)  # load the jit
@@ -84,13 +119,13 @@ def run_wordlab(model: str, alpha: float, corpus: PreparedCorpus, tokens, offset
 
 
 def run_gensim(
-    model: str, alpha: float, corpus: PreparedCorpus, sentences, corpus_file, args
+    model: str, alpha: float, seed: int, corpus: PreparedCorpus, sentences, corpus_file, args
 ) -> tuple[float, float, Any]:
     from gensim.models import Word2Vec
 
     gensim_model = Word2Vec(
         vector_size=args.dim, window=args.window, sg=int(model == "skipgram"), hs=0, negative=args.negative,
-        sample=args.sample, alpha=alpha, min_alpha=alpha * 1e-4, workers=args.threads, seed=args.seed,
+        sample=args.sample, alpha=alpha, min_alpha=alpha * 1e-4, workers=args.threads, seed=seed,
         min_count=1, cbow_mean=1,
     )  # fmt: skip
     total_words = int(corpus.counts.sum())
@@ -122,13 +157,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--negative", type=int, default=5)
     parser.add_argument("--sample", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the first seed")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds per model: --seed .. --seed + N - 1")
+    parser.add_argument(
+        "--sg-update", choices=["window", "pairwise"], default="window", help="wordlab's skip-gram update order"
+    )
     parser.add_argument("--wordlab-alpha", type=str, default="", help="model=alpha,... (default: wordlab's)")
     parser.add_argument("--gensim-alpha", type=str, default="", help="model=alpha,... (default: gensim's 0.025)")
     parser.add_argument("--chunk-words", type=int, default=1_000_000)
     parser.add_argument("--compute-loss", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--gensim-input", choices=["iterable", "file"], default="iterable")
-    parser.add_argument("--repeats", type=int, default=1, help="timed runs of each (scores from the first)")
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs of each per seed (scores from the first)")
     parser.add_argument("--skip", choices=["", "gensim", "wordlab"], default="")
     data = Path(__file__).resolve().parents[2] / "shared" / "data"
     parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
@@ -137,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--restrict-vocab", type=int, default=30_000)
     parser.add_argument("--save-vectors", type=Path, default=None, help="folder for wordlab's <model>.bin")
     args = parser.parse_args(argv)
+    if args.seeds < 1 or args.repeats < 1:
+        parser.error("--seeds and --repeats must be positive")
     logging.basicConfig(level=logging.WARNING)
 
     corpus = PreparedCorpus.load(args.corpus)
@@ -151,60 +192,91 @@ def main(argv: list[str] | None = None) -> None:
     wordlab_alpha = dict(_pairs(args.wordlab_alpha))
     gensim_alpha = dict(_pairs(args.gensim_alpha))
 
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    tools = [who for who in ("wordlab", "gensim") if who != args.skip]
     for model in args.models.split(","):
         ours_alpha = wordlab_alpha.get(model, Word2VecConfig(architecture=model).learning_rate)
         theirs_alpha = gensim_alpha.get(model, 0.025)
-        times: dict[str, list[float]] = {"wordlab": [], "gensim": []}
-        cpu_times: dict[str, list[float]] = {"wordlab": [], "gensim": []}
-        scores: dict[str, dict[str, float]] = {}
-        for repeat in range(args.repeats):
-            order = ["gensim", "wordlab"] if repeat % 2 == 0 else ["wordlab", "gensim"]
-            for who in order:
-                if who == args.skip:
-                    continue
-                if who == "wordlab":
-                    seconds, cpu_seconds, V = run_wordlab(model, ours_alpha, corpus, tokens, offsets, args)
-                    if who not in scores:
-                        scores[who] = _scores(corpus.words, V, args)
-                        if args.save_vectors is not None:
-                            args.save_vectors.mkdir(parents=True, exist_ok=True)
-                            Vectors(list(corpus.words), V).save_word2vec_format(
-                                args.save_vectors / f"{model}.bin", binary=True
-                            )
-                else:
-                    seconds, cpu_seconds, (words, vectors, _) = run_gensim(
-                        model, theirs_alpha, corpus, sentences, corpus_file, args
+        # per tool, one entry per seed: the best throughput of its repeats, and the scores of its first run
+        speed: dict[str, list[float]] = {who: [] for who in tools}
+        cpu_speed: dict[str, list[float]] = {who: [] for who in tools}
+        scores: dict[str, list[dict[str, Any]]] = {who: [] for who in tools}
+        run = 0
+        for seed in seeds:
+            times: dict[str, list[float]] = {who: [] for who in tools}
+            cpu_times: dict[str, list[float]] = {who: [] for who in tools}
+            for repeat in range(args.repeats):
+                for who in tools if run % 2 else tools[::-1]:  # gensim first on even runs, as before
+                    if who == "wordlab":
+                        seconds, cpu_seconds, V = run_wordlab(model, ours_alpha, seed, corpus, tokens, offsets, args)
+                        if repeat == 0:
+                            scores[who].append(_scores(corpus.words, V, args))
+                            if args.save_vectors is not None and seed == seeds[0]:
+                                args.save_vectors.mkdir(parents=True, exist_ok=True)
+                                Vectors(list(corpus.words), V).save_word2vec_format(
+                                    args.save_vectors / f"{model}.bin", binary=True
+                                )
+                    else:
+                        seconds, cpu_seconds, (words, vectors, _) = run_gensim(
+                            model, theirs_alpha, seed, corpus, sentences, corpus_file, args
+                        )
+                        if repeat == 0:
+                            scores[who].append(_scores(words, vectors, args))
+                    times[who].append(seconds)
+                    cpu_times[who].append(cpu_seconds)
+                    print(
+                        f"# {model} {who} seed {seed} run {repeat}: {raw_words / seconds:,.0f} words/s, "
+                        f"{raw_words / cpu_seconds:,.0f} words/cpu-s",
+                        file=sys.stderr,
+                        flush=True,
                     )
-                    if who not in scores:
-                        scores[who] = _scores(words, vectors, args)
-                times[who].append(seconds)
-                cpu_times[who].append(cpu_seconds)
-                print(
-                    f"# {model} {who} run {repeat}: {raw_words / seconds:,.0f} words/s, "
-                    f"{raw_words / cpu_seconds:,.0f} words/cpu-s",
-                    file=sys.stderr,
-                    flush=True,
-                )
-        speed = {who: raw_words / min(t) for who, t in times.items() if t}
-        cpu_speed = {who: raw_words / min(t) for who, t in cpu_times.items() if t}
-        line: dict[str, Any] = {
-            "model": model,
-            "epochs": args.epochs,
-            "threads": args.threads,
-            "raw_words": raw_words,
-            "alpha": {"wordlab": ours_alpha, "gensim": theirs_alpha},
-            "wordlab_words_per_sec": round(speed["wordlab"]) if "wordlab" in speed else None,
-            "gensim_words_per_sec": round(speed["gensim"]) if "gensim" in speed else None,
-            "ratio": round(speed["wordlab"] / speed["gensim"], 3) if len(speed) == 2 else None,
-            "all_words_per_sec": {who: [round(raw_words / s) for s in t] for who, t in times.items()},
-            "wordlab_words_per_cpu_sec": round(cpu_speed["wordlab"]) if "wordlab" in cpu_speed else None,
-            "gensim_words_per_cpu_sec": round(cpu_speed["gensim"]) if "gensim" in cpu_speed else None,
-            "cpu_ratio": round(cpu_speed["wordlab"] / cpu_speed["gensim"], 3) if len(cpu_speed) == 2 else None,
+                run += 1
+            for who in tools:
+                speed[who].append(raw_words / min(times[who]))
+                cpu_speed[who].append(raw_words / min(cpu_times[who]))
+        print(json.dumps(_line(model, seeds, ours_alpha, theirs_alpha, raw_words, speed, cpu_speed, scores, args)))
+
+
+def _line(
+    model: str,
+    seeds: list[int],
+    ours_alpha: float,
+    theirs_alpha: float,
+    raw_words: int,
+    speed: dict[str, list[float]],
+    cpu_speed: dict[str, list[float]],
+    scores: dict[str, list[dict[str, Any]]],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """One model's JSON line: each figure per tool as per-seed values, mean and sd, and the throughput ratios."""
+
+    def ratio(figure: dict[str, list[float]]) -> float | None:
+        if len(figure) < 2:
+            return None
+        return round(statistics.fmean(figure["wordlab"]) / statistics.fmean(figure["gensim"]), 3)
+
+    line: dict[str, Any] = {
+        "model": model,
+        "epochs": args.epochs,
+        "threads": args.threads,
+        "raw_words": raw_words,
+        "seeds": seeds,
+        "sg_update": args.sg_update if model == "skipgram" else None,
+        "alpha": {"wordlab": ours_alpha, "gensim": theirs_alpha},
+        "words_per_sec": {who: _summary(list(v), None) for who, v in speed.items()},
+        "ratio": ratio(speed),
+        "words_per_cpu_sec": {who: _summary(list(v), None) for who, v in cpu_speed.items()},
+        "cpu_ratio": ratio(cpu_speed),
+    }
+    for name in ("analogy", "wordsim353", "simlex999"):
+        line[name] = {who: _summary([s[name] for s in runs], 4) for who, runs in scores.items()}
+    line["analogy_sections"] = {}
+    for who, runs in scores.items():
+        names = list(dict.fromkeys(name for s in runs for name in s["analogy_sections"]))
+        line["analogy_sections"][who] = {
+            name: _summary([s["analogy_sections"].get(name) for s in runs], 4) for name in names
         }
-        for who, values in scores.items():
-            for name, value in values.items():
-                line[f"{who}_{name}"] = value
-        print(json.dumps(line), flush=True)
+    return line
 
 
 def _pairs(spec: str) -> list[tuple[str, float]]:

@@ -6,7 +6,9 @@ expected result is built independently from :mod:`wordlab.embeddings.word2vec.re
 ``sgd_step(model(V, U, centre, contexts, objective), alpha)`` per centre position, in sentence order. A centre
 position's step is the exact gradient step of its J when no output row occurs twice among its predictions (the
 kernel updates output rows as it goes, as word2vec.c does), so the setups below avoid such repeats and assert it.
-CBOW's word2vec.c update is the same step with learning rate n * alpha on the n context vectors.
+CBOW's word2vec.c update is the same step with learning rate n * alpha on the n context vectors. Skip-gram's
+pairwise order is one step per (context, centre) pair instead (``reference.skipgram_pairwise_step``), exact when a
+pair's own noise words do not repeat, so its tests can keep repeated words and full windows.
 """
 
 from __future__ import annotations
@@ -41,18 +43,21 @@ class Replay:
         column = (self.draw() * len(self.noise)) >> 32
         return column if self.draw() < int(self.noise[column, 0]) else int(self.noise[column, 1])
 
-    def positions(self, sentence: list[int], window: int, negative: int, skipgram: bool):
+    def positions(self, sentence: list[int], window: int, negative: int, skipgram: bool, pairwise: bool = False):
         """Yield (centre, contexts, negatives of each prediction) in the order the kernel trains them."""
         for i, centre in enumerate(sentence):
             b = self.draw() % window
             lo, hi = max(0, i - window + b), min(len(sentence), i + window + 1 - b)
             contexts = [sentence[j] for j in range(lo, hi) if j != i]
-            targets = contexts if skipgram else ([centre] if contexts else [])
+            # what each prediction's noise words must differ from: pairwise, every pair predicts the centre
+            targets = ([centre] * len(contexts) if pairwise else contexts) if skipgram else [centre][: len(contexts)]
             negatives = [[t for t in (self.noise_word() for _ in range(negative)) if t != word] for word in targets]
             yield centre, contexts, negatives
 
 
-def _run_kernel(V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=None, tree=None, seed=7, exact=True):
+def _run_kernel(
+    V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=None, tree=None, seed=7, exact=True, pairwise=False
+):
     tokens = np.concatenate([np.asarray(line, dtype=np.int32) for line in lines])
     offsets = np.concatenate([[0], np.cumsum([len(line) for line in lines])]).astype(np.int64)
     points, codes, lengths = (tree.points, tree.codes, tree.lengths) if tree else (
@@ -60,7 +65,7 @@ def _run_kernel(V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=N
     )  # fmt: skip
     out = np.zeros(kernel.OUT_SIZE)
     kernel.train_lines(
-        V, U, tokens, offsets, 0, len(lines), skipgram, exact, loss_kind, window, negative,
+        V, U, tokens, offsets, 0, len(lines), skipgram, pairwise, exact, loss_kind, window, negative,
         np.full(len(V), ALWAYS_KEEP, np.uint64), noise if noise is not None else np.zeros((1, 2), np.uint32),
         points, codes, lengths, 10_000, ALPHA, ALPHA, np.uint64(seed), True, out,
     )  # fmt: skip
@@ -132,6 +137,62 @@ def test_tree_and_softmax_steps_equal_reference(architecture: str, loss: str) ->
     np.testing.assert_allclose(U, U_expected, rtol=1e-10, atol=1e-13)
 
 
+def test_pairwise_negative_sampling_steps_equal_reference() -> None:
+    """word2vec.c's order on a sentence with repeats (a context word twice in a window, the centre among its own
+    context): only each pair's own output rows must be distinct, the pairs are replayed one step after another."""
+    vocab, window, negative = 400, 3, 3
+    noise = alias_table(np.random.default_rng(1).uniform(0.5, 2.0, vocab))
+    sentence = [11, 12, 13, 12, 14, 11, 15, 11, 16]
+    for seed in range(50):  # the first seed whose pairs each score distinct output rows, with a window of 5+
+        plan = list(Replay(seed, noise).positions(sentence, window, negative, True, pairwise=True))
+        if all(_distinct_rows([c, *n]) for c, _, negs in plan for n in negs) and any(len(x) > 4 for _, x, _ in plan):
+            break
+    else:
+        pytest.fail("no collision-free seed found")
+    assert any(len(set(ctx)) < len(ctx) for _, ctx, _ in plan)  # a context word repeats within a window
+    assert any(centre in ctx for centre, ctx, _ in plan)  # and a centre word is among its own context words
+    V, U = _initial(vocab, vocab)
+    V_expected, U_expected = V.copy(), U.copy()
+    loss = 0.0
+    for centre, contexts, negatives in plan:
+        objective = ref.negative_sampling_objective(negatives)
+        loss += ref.skipgram_pairwise_step(V_expected, U_expected, centre, contexts, objective, ALPHA)
+    out = _run_kernel(V, U, [sentence], skipgram=True, loss_kind=kernel.LOSS_NEGATIVE, window=window,
+                      negative=negative, noise=noise, seed=seed, pairwise=True)  # fmt: skip
+    assert out[kernel.OUT_EXAMPLES] == sum(len(ctx) for _, ctx, _ in plan)
+    assert out[kernel.OUT_LOSS] == pytest.approx(loss, rel=1e-10)
+    np.testing.assert_allclose(V, V_expected, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(U, U_expected, rtol=1e-10, atol=1e-13)
+    window_order = _initial(vocab, vocab)
+    _run_kernel(*window_order, [sentence], skipgram=True, loss_kind=kernel.LOSS_NEGATIVE, window=window,
+                negative=negative, noise=noise, seed=seed)  # fmt: skip
+    assert not np.allclose(window_order[0], V)  # the option changes the update, not only its bookkeeping
+
+
+@pytest.mark.parametrize("loss", ["hierarchical", "softmax"])
+def test_pairwise_tree_and_softmax_steps_equal_reference(loss: str) -> None:
+    """Each pair is one exact step whatever the window holds (a Huffman path never repeats a node), so unlike the
+    window order these run full windows over sentences with repeated words."""
+    counts = np.array([50, 30, 30, 20, 12, 9, 8, 4, 3, 1])
+    tree = build_huffman_tree(counts) if loss == "hierarchical" else None
+    V, U = _initial(len(counts), len(counts) - 1 if tree else len(counts), seed=2)
+    lines = [[3, 7, 1, 1, 8, 3], [0, 5], [9, 9, 2]]
+    objective = ref.hierarchical_softmax_objective(tree) if tree else ref.softmax_objective()
+    V_expected, U_expected = V.copy(), U.copy()
+    n_pairs, expected_loss = 0, 0.0
+    replay = Replay(7, np.zeros((1, 2), np.uint32))  # one stream across the lines, as the kernel's
+    for line in lines:
+        for centre, contexts, _ in replay.positions(line, 2, 0, True, pairwise=True):
+            expected_loss += ref.skipgram_pairwise_step(V_expected, U_expected, centre, contexts, objective, ALPHA)
+            n_pairs += len(contexts)
+    loss_kind = kernel.LOSS_HIERARCHICAL if tree else kernel.LOSS_SOFTMAX
+    out = _run_kernel(V, U, lines, skipgram=True, loss_kind=loss_kind, window=2, tree=tree, pairwise=True)
+    assert out[kernel.OUT_EXAMPLES] == n_pairs
+    assert out[kernel.OUT_LOSS] == pytest.approx(expected_loss, rel=1e-10)
+    np.testing.assert_allclose(V, V_expected, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(U, U_expected, rtol=1e-10, atol=1e-13)
+
+
 def test_reported_loss_is_the_reference_loss() -> None:
     counts = np.array([50, 30, 30, 20, 12, 9, 8, 4, 3, 1])
     tree = build_huffman_tree(counts)
@@ -177,7 +238,8 @@ def test_subsampling_keeps_words_with_word2vecs_probability() -> None:
     out = np.zeros(kernel.OUT_SIZE)
     kernel.train_lines(
         V.astype(np.float32), U.astype(np.float32), lines.reshape(-1).astype(np.int32), offsets, 0, len(lines),
-        True, True, kernel.LOSS_NEGATIVE, 2, 1, subsample_thresholds(counts, sample), alias_table(np.ones(len(counts))),
+        True, False, True, kernel.LOSS_NEGATIVE, 2, 1, subsample_thresholds(counts, sample),
+        alias_table(np.ones(len(counts))),
         np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32), 10_000, 0.01, 0.01,
         np.uint64(mix_seed(3)), False, out,
     )  # fmt: skip

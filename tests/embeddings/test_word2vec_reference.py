@@ -56,6 +56,23 @@ def test_gradients_match_central_differences(architecture: str, loss: str) -> No
 
 
 @pytest.mark.parametrize("loss", LOSSES)
+def test_pairwise_skipgram_pair_gradients_match_central_differences(loss: str) -> None:
+    """One pair of word2vec.c's order: the context word's row of V and the centre's outputs get the gradient."""
+    V, U, U_hs = _params(5)
+    U = U_hs if loss == "hierarchical" else U
+    objective, context = _objective(loss), CONTEXTS[1]
+    grad = ref.skipgram_pair(V, U, CENTRE, context, objective, 1)
+    assert_gradients_close(
+        lambda: ref.skipgram_pair(V, U, CENTRE, context, objective, 1).loss,
+        {"V": V, "U": U},
+        {"V": grad.dV, "U": grad.dU},
+        samples_per_param=VOCAB * DIM,
+        tol=1e-6,
+    )
+    assert np.flatnonzero(np.abs(grad.dV).sum(axis=1)).tolist() == [context]
+
+
+@pytest.mark.parametrize("loss", LOSSES)
 def test_output_loss_gradient_wrt_its_input_vector(loss: str) -> None:
     """dF/dv on its own: the quantity CBOW spreads over the context vectors (dJ/dv_avg)."""
     _, U, U_hs = _params(1)

@@ -47,21 +47,25 @@ def _nearest_same_group(V: np.ndarray, group_of_id: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize(
-    ("architecture", "loss", "threads", "cbow_update"),
+    ("architecture", "loss", "threads", "cbow_update", "sg_update"),
     [
-        ("skipgram", "negative_sampling", 1, "word2vec"),
-        ("cbow", "negative_sampling", 2, "word2vec"),
-        ("cbow", "negative_sampling", 1, "gradient"),
-        ("skipgram", "hierarchical_softmax", 2, "word2vec"),
-        ("cbow", "hierarchical_softmax", 1, "word2vec"),
-        ("skipgram", "softmax", 1, "word2vec"),
+        ("skipgram", "negative_sampling", 1, "word2vec", "window"),
+        ("skipgram", "negative_sampling", 1, "word2vec", "pairwise"),
+        ("cbow", "negative_sampling", 2, "word2vec", "window"),
+        ("cbow", "negative_sampling", 1, "gradient", "window"),
+        ("skipgram", "hierarchical_softmax", 2, "word2vec", "window"),
+        ("skipgram", "hierarchical_softmax", 2, "word2vec", "pairwise"),
+        ("cbow", "hierarchical_softmax", 1, "word2vec", "window"),
+        ("skipgram", "softmax", 1, "word2vec", "window"),
     ],
 )
-def test_planted_neighbours_are_nearest(architecture: str, loss: str, threads: int, cbow_update: str) -> None:
+def test_planted_neighbours_are_nearest(
+    architecture: str, loss: str, threads: int, cbow_update: str, sg_update: str
+) -> None:
     tokens, offsets, counts, group_of_id = _planted_corpus()
     config = Word2VecConfig(
-        dim=16, window=3, architecture=architecture, loss=loss, cbow_update=cbow_update, sample=0.0, epochs=3,
-        threads=threads, block_words=2000,
+        dim=16, window=3, architecture=architecture, loss=loss, cbow_update=cbow_update, sg_update=sg_update,
+        sample=0.0, epochs=3, threads=threads, block_words=2000,
     )  # fmt: skip
     state = Word2VecState.create(counts, config)
     assert _nearest_same_group(state.V, group_of_id) < 0.9  # random vectors do not already pass
@@ -151,3 +155,5 @@ def test_chunk_tallies_and_validation() -> None:
         train_chunk(state, tokens, offsets, 10, len(offsets), 0.02, 0.02, seed=1)
     with pytest.raises(ValueError, match="architecture"):
         Word2VecConfig(architecture="glove")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="sg_update must be one of"):
+        Word2VecConfig(sg_update="gensim")  # type: ignore[arg-type]

@@ -36,6 +36,20 @@ class CbowUpdate(StrEnum):
     gradient = "gradient"
 
 
+class SkipgramUpdate(StrEnum):
+    """In which order skip-gram makes and applies the predictions of one centre position.
+
+    ``window`` predicts every context word from the centre's v_c and applies v_c's summed gradient once, so a
+    position is one SGD step on the sum of its predictions (the order the kernel was built and tested with).
+    ``pairwise`` is word2vec.c's and gensim's order: each context word's own input vector predicts the centre in
+    turn and takes its step at once, so a position is a sequence of per-pair steps; it lets results be compared
+    with gensim's without the order as a confounder. CBOW ignores it.
+    """
+
+    window = "window"
+    pairwise = "pairwise"
+
+
 # Skip-gram: word2vec's and gensim's 0.025. CBOW: word2vec.c's 0.05 (with its update, cbow_update="word2vec"),
 # which on enwiki-17m (5 epochs) scores 36.4% on the analogies against 32.1% for gensim's default 0.025, and
 # what gensim itself scores at 0.05 (36.4%); see bench/word2vec_vs_gensim.py.
@@ -58,6 +72,7 @@ class Word2VecConfig:
     architecture: Architecture = Architecture.skipgram
     loss: Word2VecLoss = Word2VecLoss.negative_sampling
     cbow_update: CbowUpdate = CbowUpdate.word2vec
+    sg_update: SkipgramUpdate = SkipgramUpdate.window
     dim: int = 100
     # The largest window; word2vec's reduced window draws the actual one from 1..window per centre word.
     window: int = 5
@@ -89,6 +104,7 @@ class Word2VecConfig:
         object.__setattr__(self, "architecture", as_choice(Architecture, self.architecture, "architecture"))
         object.__setattr__(self, "loss", as_choice(Word2VecLoss, self.loss, "loss"))
         object.__setattr__(self, "cbow_update", as_choice(CbowUpdate, self.cbow_update, "cbow_update"))
+        object.__setattr__(self, "sg_update", as_choice(SkipgramUpdate, self.sg_update, "sg_update"))
         if self.dim < 1 or self.window < 1 or self.epochs < 1 or self.threads < 1 or self.max_sentence_len < 1:
             raise ValueError("dim, window, epochs, threads and max_sentence_len must be positive")
         if self.loss is Word2VecLoss.negative_sampling and self.negatives < 1:

@@ -11,18 +11,25 @@ dim 100 that beats a BLAS call, whose overhead is larger than the arithmetic.
 
 Update semantics for one centre position (the maths is in :mod:`.reference`):
 
-- skip-gram: every context word in the (reduced) window is predicted from the centre word's v_c. The gradient
-  for v_c is accumulated over the whole window and applied once at the end, and each output row is updated as
-  soon as its prediction is scored, as in word2vec.c. When no output row occurs twice in the window this is
-  exactly one SGD step on J = sum_j F(o_j, v_c).
+- skip-gram, ``window`` order (the default): every context word in the (reduced) window is predicted from the
+  centre word's v_c. The gradient for v_c is accumulated over the whole window and applied once at the end, and
+  each output row is updated as soon as its prediction is scored. When no output row occurs twice in the window
+  this is exactly one SGD step on J = sum_j F(o_j, v_c).
+- skip-gram, ``pairwise`` order (``sg_pairwise``; word2vec.c's and gensim's): for each context word in turn,
+  its own input vector v_o predicts the centre word (negative sampling: the centre plus that pair's noise words;
+  hierarchical softmax: the centre's Huffman path), each output row is updated as it is scored, and v_o takes
+  the pair's gradient at once, before the next pair. A position is then a sequence of SGD steps on
+  F(c, v_{o_j}), one per pair, each taken from where the previous one left V and U; each is exact when the
+  pair's own noise words do not repeat (a path never does), whatever repeats across pairs. Both orders make the
+  same predictions in number (one per pair) and draw the same random numbers in the same order.
 - CBOW: v_avg is the mean of the context vectors. With ``cbow_exact`` each context vector receives
   ``dJ/dv_avg / n``, the true gradient, so the step is exactly one SGD step on J = F(c, v_avg). Without it each
   context vector receives the unscaled ``dJ/dv_avg``, as word2vec.c and gensim (cbow_mean=1) do: the same SGD
   step, but with learning rate n * alpha on the context vectors.
 
 Memory, not arithmetic, bounds the speed: each prediction reads a random row of U, far larger than the caches.
-A position's predictions are therefore drawn first, and the rows of the next group are prefetched while the
-current group is computed (see :mod:`.prefetch`).
+A position's predictions are therefore drawn first, and the rows of the next group (a context word's
+predictions) are prefetched while the current group is computed (see :mod:`.prefetch`).
 
 Learning rate: linear from ``alpha_start`` to ``alpha_end`` across the raw tokens of the call, refreshed at
 every sentence. Sigmoid: exact, with the score clamped to +-20 (sigma is then 1 or 0 in float32 anyway).
@@ -202,6 +209,58 @@ def _skipgram_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state,
 
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _skipgram_pairwise_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss):
+    """Each context word's v_o predicts centre i in turn and takes its step at once (word2vec.c's order).
+
+    The noise words of every pair are drawn before any is scored, so the next pair's rows can be prefetched
+    while the current one is computed; scoring draws nothing, so the stream is the one an interleaved loop
+    would use. Hierarchical softmax walks the centre's path for every pair: it is copied once.
+
+    Returns (loss, predictions, RNG state)."""
+    l1, neu1e, targets, group = scratch.l1, scratch.neu1e, scratch.targets, scratch.group
+    dim = l1.shape[0]
+    centre = sentence[i]
+    per_pair = tables.loss_kind == LOSS_NEGATIVE  # else one shared group: the path (or nothing for softmax)
+    n_pairs = hi - lo - 1
+    n_targets = 0
+    group[0] = 0
+    if per_pair:
+        g = 0
+        for j in range(lo, hi):
+            if j != i:
+                group[g] = n_targets
+                g += 1
+                n_targets, state = _draw_targets(centre, tables, targets, scratch.positive, n_targets, state)
+        group[g] = n_targets
+    elif tables.loss_kind == LOSS_HIERARCHICAL:
+        n_targets, state = _draw_targets(centre, tables, targets, scratch.positive, 0, state)
+        group[1] = n_targets
+    if n_pairs > 0 and tables.loss_kind != LOSS_SOFTMAX:
+        _prefetch_group(U, targets, group[0], group[1])
+    loss = 0.0
+    g = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        context = sentence[j]
+        for k in range(dim):
+            l1[k] = V[context, k]
+            neu1e[k] = 0
+        if tables.loss_kind == LOSS_SOFTMAX:
+            loss += _predict_softmax(l1, neu1e, U, centre, alpha, scratch.scores, compute_loss)
+        elif per_pair:
+            if g + 1 < n_pairs:
+                _prefetch_group(U, targets, group[g + 1], group[g + 2])
+            loss += _predict_group(U, scratch, group[g], group[g + 1], alpha, compute_loss)
+        else:
+            loss += _predict_group(U, scratch, 0, n_targets, alpha, compute_loss)
+        for k in range(dim):
+            V[context, k] += neu1e[k]
+        g += 1
+    return loss, n_pairs, state
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _cbow_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss):
     """Predict centre i from the mean of its context vectors, then update them (see the module docstring).
 
@@ -268,6 +327,7 @@ def train_lines(
     line_start,
     line_end,
     skipgram,
+    sg_pairwise,
     cbow_exact,
     loss_kind,
     window,
@@ -288,7 +348,8 @@ def train_lines(
 
     Lines longer than ``max_sentence_len`` tokens are cut into pieces of that many raw tokens (as gensim's
     LineSentence does), and the window never crosses a piece or a line. Per position the reduced window is
-    drawn first (``b = r % window``), then the position's noise words.
+    drawn first (``b = r % window``), then the position's noise words, prediction by prediction. ``sg_pairwise``
+    picks skip-gram's pairwise order over the window order (see the module docstring); CBOW ignores it.
     """
     dim = V.shape[1]
     per_word = max(negative + 1, points.shape[1])
@@ -324,19 +385,25 @@ def train_lines(
                 b = np.int64(((state >> _SHIFT16) & _MASK32) % uwindow)
                 lo = max(0, i - window + b)
                 hi = min(n, i + window + 1 - b)
-                if skipgram:
+                if skipgram and not sg_pairwise:
                     if i + 1 < n:
                         prefetch_row(V, sentence[i + 1])  # type: ignore[call-arg]  # the next centre's input vector
                     part, made, state = _skipgram_position(
                         V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
                     )
                 else:
+                    # CBOW and pairwise skip-gram read the context words' input vectors: prefetch the one the
+                    # window reaches next
                     if i + window + 1 < n:
-                        # the context word the window reaches next
                         prefetch_row(V, sentence[i + window + 1])  # type: ignore[call-arg]
-                    part, made, state = _cbow_position(
-                        V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
-                    )
+                    if skipgram:
+                        part, made, state = _skipgram_pairwise_position(
+                            V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
+                        )
+                    else:
+                        part, made, state = _cbow_position(
+                            V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
+                        )
                 loss += part
                 n_examples += made
     out[OUT_LOSS] += loss

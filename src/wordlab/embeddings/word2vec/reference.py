@@ -22,6 +22,10 @@ Output losses F(target, v), each with gradients wrt v and U:
 Architectures (J for one centre position c with context words o_1..o_n):
 
 - skip-gram: ``J = sum_j F(o_j, v_c)``; only row c of V gets a gradient, the sum of the per-context ones.
+- skip-gram in pairwise order (word2vec.c's and gensim's): each pair is its own example, ``J_j = F(c, v_{o_j})``
+  (the context word's input vector predicts the centre), and its SGD step is taken before the next pair's
+  gradient is computed, so a position is a sequence of steps rather than one step on a sum
+  (:func:`skipgram_pairwise_step`); only row o_j of V gets pair j's gradient.
 - CBOW: ``v_avg = mean_j v_{o_j}``, ``J = F(c, v_avg)``; each context row gets ``dJ/dv_avg / n`` (twice that when
   the word occurs twice in the window).
 """
@@ -133,6 +137,30 @@ def skipgram(V: np.ndarray, U: np.ndarray, centre: int, contexts: Sequence[int],
     dV = np.zeros_like(V)
     dV[centre] = dv
     return ModelGrad(loss, dV, dU, dv)
+
+
+def skipgram_pair(
+    V: np.ndarray, U: np.ndarray, centre: int, context: int, objective: Objective, slot: int
+) -> ModelGrad:
+    """J = F(c, v_o): one pair of the pairwise order, the context word's input vector predicting the centre."""
+    part = objective(V[context], U, int(centre), slot)
+    dV = np.zeros_like(V)
+    dV[context] = part.dv
+    return ModelGrad(part.loss, dV, part.dU, part.dv)
+
+
+def skipgram_pairwise_step(
+    V: np.ndarray, U: np.ndarray, centre: int, contexts: Sequence[int], objective: Objective, alpha: float
+) -> float:
+    """A centre position in pairwise order, in place: one SGD step per pair, in window order, each computed from
+    the parameters the previous one left (so repeats across pairs see each other's updates); returns the summed
+    loss."""
+    loss = 0.0
+    for slot, word in enumerate(contexts):
+        grad = skipgram_pair(V, U, centre, int(word), objective, slot)
+        sgd_step(V, U, grad, alpha)
+        loss += grad.loss
+    return loss
 
 
 def cbow(

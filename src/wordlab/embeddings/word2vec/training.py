@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from wordlab.embeddings.word2vec import kernel
-from wordlab.embeddings.word2vec.config import Architecture, CbowUpdate, Word2VecConfig, Word2VecLoss
+from wordlab.embeddings.word2vec.config import Architecture, CbowUpdate, SkipgramUpdate, Word2VecConfig, Word2VecLoss
 from wordlab.embeddings.word2vec.huffman import build_huffman_tree
 from wordlab.embeddings.word2vec.sampling import alias_table, mix_seed, noise_weights, subsample_thresholds
 from wordlab.io import atomic_path
@@ -131,7 +131,8 @@ def train_chunk(
     def run_block(block: int) -> None:
         kernel.train_lines(
             state.V, state.U, tokens, offsets, int(bounds[block]), int(bounds[block + 1]),
-            config.architecture is Architecture.skipgram, config.cbow_update is CbowUpdate.gradient,
+            config.architecture is Architecture.skipgram, config.sg_update is SkipgramUpdate.pairwise,
+            config.cbow_update is CbowUpdate.gradient,
             _LOSS_KIND[config.loss], config.window, config.negatives,
             tables.sample_thresholds, tables.noise, tables.points, tables.codes, tables.lengths,
             config.max_sentence_len, float(ramp[block]), float(ramp[block + 1]),
