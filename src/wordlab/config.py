@@ -20,6 +20,7 @@ import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -105,6 +106,18 @@ class ConfigError(ValueError):
 # Names that become parts of paths (entries of multi-select groups, corpus splits, a stage's method): letters,
 # digits, '_' and '-', starting with a letter or digit, so that none can be '..', absolute, or hold a separator.
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def as_choice(kind: type[Enum], value: Any, name: str) -> Any:
+    """``value`` as a member of ``kind``; a ValueError naming the setting and its choices otherwise.
+
+    The schemas' ``__post_init__`` use it, so that a dataclass built in code (not only through OmegaConf, which
+    checks enums itself) accepts the choices' names and refuses anything else by name.
+    """
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name} must be one of {[m.value for m in kind]}, not {value!r}") from None
 
 
 def check_name(name: object, what: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from wordlab.config import as_choice
+
 DEFAULT_MEMORY_BUDGET = 4 * 1024**3
 
 
@@ -24,7 +26,7 @@ class CooccurrenceConfig:
     split: str = "train"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weighting", Weighting(self.weighting))
+        object.__setattr__(self, "weighting", as_choice(Weighting, self.weighting, "weighting"))
 
 
 SCHEMA = CooccurrenceConfig

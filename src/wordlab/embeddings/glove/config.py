@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wordlab.embeddings.word2vec.config import as_choice
+from wordlab.config import as_choice
 
 
 class Objective(StrEnum):

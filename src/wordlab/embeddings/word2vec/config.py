@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+
+from wordlab.config import as_choice
 
 
 class Architecture(StrEnum):
@@ -54,14 +55,6 @@ class SkipgramUpdate(StrEnum):
 # which on enwiki-17m (5 epochs) scores 36.4% on the analogies against 32.1% for gensim's default 0.025, and
 # what gensim itself scores at 0.05 (36.4%); see bench/word2vec_vs_gensim.py.
 DEFAULT_ALPHA: dict[str, float] = {"skipgram": 0.025, "cbow": 0.05}
-
-
-def as_choice(kind: type[StrEnum], value: Any, name: str) -> Any:
-    """``value`` as a member of ``kind``; a ValueError naming the setting and its choices otherwise."""
-    try:
-        return kind(value)
-    except ValueError:
-        raise ValueError(f"{name} must be one of {[m.value for m in kind]}, not {value!r}") from None
 
 
 @dataclass(frozen=True)
