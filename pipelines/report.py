@@ -8,6 +8,7 @@ from pathlib import Path
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.nn.curves import read_curve
 from wordlab.report.embeddings import comparison_table, write_tables
+from wordlab.report.parser import write_parser_section
 from wordlab.report.plots import plot_learning_curves, plot_word_groups
 from wordlab.report.runs import log_method_runs
 from wordlab.stage import argument_parser, run_stage
@@ -37,6 +38,7 @@ def main() -> None:
         methods = list(stage.cfg.embedding)
         table = comparison_table({m: _metrics_of(m, args.metrics_dirs) for m in methods})
         write_tables(table, args.out)
+        write_parser_section(table, args.out)
         curves = {m: read_curve(args.curves / m / "train.tsv") for m in methods}
         plot_learning_curves(curves, args.out / "plots" / "learning_curves.png", "embedding training loss")
         for method in methods:

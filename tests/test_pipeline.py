@@ -45,6 +45,8 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(r
             repo_copy / "models" / "embeddings" / method / "vectors.bin", binary=True
         )
         assert len(vectors) == trained["vocab_size"] > 1000
+        assert f"Running stage 'train_parser@{method}'" in first
+        _check_parser_outputs(repo_copy, method)
     _check_report_and_method_runs(repo_copy, METHODS)
     stats = json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())
     corpus = PreparedCorpus.load(repo_copy / "data" / "prepared")
@@ -88,6 +90,23 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(r
         assert run.data.metrics["splits.train.lines"] == max_lines
         artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"config.yaml", "corpus_stats.json", "vocab.tsv"} <= artifacts
+
+
+def _check_parser_outputs(repo: Path, method: str) -> None:
+    """Each parser entry wrote CoNLL-U that reads back, a model file, dev curves, and metrics the report shows."""
+    from wordlab.data.readers.conllu_reader import read_conllu
+
+    metrics = json.loads((repo / "metrics" / "parser" / f"{method}.json").read_text())
+    for entry in ("chen_manning", "chen_manning_random"):
+        folder = repo / "models" / "parser" / method / entry
+        parsed = read_conllu(folder / "predictions.test.conllu")
+        assert len(parsed) == 2077  # EWT test, every sentence parsed
+        assert (folder / "parser.pt").stat().st_size > 0
+        assert 0.0 < metrics[f"parser.{entry}.test.las"] <= metrics[f"parser.{entry}.test.uas"] <= 1.0
+        dev_curve = (repo / "curves" / "parser" / method / entry / "dev.tsv").read_text().splitlines()
+        assert dev_curve[0] == "step\tepoch\tuas\tlas" and len(dev_curve) == 2  # one epoch in the smoke run
+    section = (repo / "reports" / "parser.md").read_text()
+    assert f"| {method} " in section and f"random ({method}'s vocabulary)" in section
 
 
 def _check_report_and_method_runs(repo: Path, methods: list[str]) -> None:

@@ -1,9 +1,8 @@
-"""From a validated ``ner.<name>`` entry to the vocabulary, the initial word table and the tagger to train."""
+"""From a validated ``ner.<name>`` entry to the tagger to train (vocabulary and table: :mod:`wordlab.text.table`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -16,39 +15,7 @@ from wordlab.ner.window import WindowTagger
 from wordlab.text.characters import CharCnn
 from wordlab.text.embedding import TokenEmbedding
 from wordlab.text.heads import CrfHead, SoftmaxHead
-from wordlab.text.vocab import (
-    NUM_SPECIALS,
-    WordVocabulary,
-    initial_table,
-    load_vectors,
-    vocabulary_from_tokens,
-    vocabulary_from_vectors,
-    with_training_words,
-)
-
-
-def build_table(
-    cfg: Any,
-    vectors_path: Path | None,
-    train_tokens: Iterable[str],
-    all_tokens: Iterable[str],
-) -> tuple[WordVocabulary, np.ndarray]:
-    """The vocabulary and initial table: from the vectors file when there is one, else from the training set."""
-    rng = np.random.default_rng(int(cfg.seed))
-    if vectors_path is None:
-        vocabulary = vocabulary_from_tokens(train_tokens, int(cfg.min_count), bool(cfg.normalise_digits))
-        if not vocabulary.words:
-            raise ValueError(f"no training word occurs min_count={cfg.min_count} times: the vocabulary would be empty")
-        return vocabulary, initial_table(vocabulary, None, dim=int(cfg.dim), random_init=True, rng=rng)
-    vectors = load_vectors(vectors_path)
-    vocabulary, rows = vocabulary_from_vectors(vectors.words, all_tokens, bool(cfg.normalise_digits))
-    if not vocabulary.words:
-        raise ValueError(f"{vectors_path}: no token of the CoNLL-2003 files has a vector in it (in any casing)")
-    if cfg.train_words_min_count is not None:
-        vocabulary = with_training_words(vocabulary, train_tokens, int(cfg.train_words_min_count))
-    pretrained = vectors.matrix[rows]
-    table = initial_table(vocabulary, pretrained, dim=vectors.dim, random_init=bool(cfg.random_init), rng=rng)
-    return vocabulary, table
+from wordlab.text.vocab import NUM_SPECIALS
 
 
 def build_tagger(

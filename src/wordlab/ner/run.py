@@ -38,7 +38,7 @@ from datasets import DatasetDict
 from wordlab.data.hf import conll2003_dataset_dict
 from wordlab.data.locate import sha256_of
 from wordlab.io import write_json_atomic
-from wordlab.ner.build import build_table, build_tagger
+from wordlab.ner.build import build_tagger
 from wordlab.ner.config import NerConfig, ner_settings
 from wordlab.ner.data import batches, encode_splits
 from wordlab.ner.module import NerTagger
@@ -47,6 +47,7 @@ from wordlab.ner.scoring import entity_scores
 from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import EpochTimer, KeepBest
+from wordlab.text.table import build_table
 from wordlab.text.vocab import UNK, WordVocabulary
 from wordlab.tracking import StageRun
 from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint

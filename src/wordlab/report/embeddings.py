@@ -22,6 +22,7 @@ HEADLINE_COLUMNS = re.compile(
     r"|analogy\.coverage"
     r"|similarity\.[^.]+\.(spearman|oov_ratio)"
     r"|ner\.[^.]+\.(dev|test)\.f1"
+    r"|parser\.[^.]+\.test\.las"
     r"|final_loss|vocab_size"
 )
 

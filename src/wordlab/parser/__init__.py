@@ -1,0 +1,15 @@
+"""Dependency parsing: Chen & Manning (2014)'s neural greedy transition parser, trained on UD English EWT.
+
+- :mod:`.config`: the config entries' schemas (torch-free); :mod:`.transitions`: arc-standard and arc-eager, their
+  static oracles and the 48 features (numba); :mod:`.projective`: projectivity and pseudo-projective lifting.
+- :mod:`.data`: the treebank as flat id arrays and the oracle's examples; :mod:`.network`: the network;
+  :mod:`.decoding`: batched greedy parsing with pre-computed hidden-layer contributions.
+- :mod:`.module`: the LightningModule; :mod:`.scoring`: UAS/LAS by the CoNLL 2018 convention; :mod:`.output`:
+  CoNLL-U predictions; :mod:`.run`: the stage's entry point; :mod:`.parse`: the command for users' own files.
+
+Only the schema is imported here, so that the root config can validate entries without importing torch.
+"""
+
+from wordlab.parser.config import PARSER_SCHEMAS, ParserConfig
+
+__all__ = ["PARSER_SCHEMAS", "ParserConfig"]

@@ -1,0 +1,92 @@
+"""The LightningModule the parser trains as: cross-entropy on the oracle's transitions, dev LAS by parsing.
+
+Validation does two things each epoch: the loss on the dev set's oracle configurations (``val_loss``, for the
+learning curves, over the dev trees made projective the way training trees are), and a full greedy parse of the
+dev sentences scored by the CoNLL 2018 convention (``val_uas``, ``val_las``), which early stopping and best-epoch
+selection monitor. Per-epoch dev scores also go to ``dev.tsv`` beside the loss curves (step, epoch, uas, las).
+
+L2 (Chen & Manning's 1e-8) applies to the weights and every embedding, never to biases: the optimiser's param
+groups carry it (AdaGrad's ``weight_decay`` adds ``lambda * theta`` to the gradient, the derivative of
+``lambda/2 ||theta||^2``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.utilities.types import OptimizerConfig, OptimizerLRSchedulerConfig
+from torch.nn import functional as F
+
+from wordlab.io import write_text_atomic
+from wordlab.nn.optim import configure_optimizers
+from wordlab.parser.network import ChenManningNetwork
+
+DEFAULT_OPTIMIZER = {"_target_": "torch.optim.Adagrad", "lr": 0.01, "eps": 1e-6}
+
+
+class ParserModule(pl.LightningModule):
+    def __init__(
+        self,
+        network: ChenManningNetwork,
+        *,
+        dev_scores: Callable[[ChenManningNetwork], dict[str, float]] | None = None,
+        optimizer: Mapping[str, Any] | None = None,
+        weight_decay: float = 0.0,
+        log_prefix: str = "",
+        dev_curve: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.network = network
+        self.dev_scores = dev_scores
+        self.optimizer_cfg = dict(optimizer or DEFAULT_OPTIMIZER)
+        self.weight_decay = weight_decay
+        self.log_prefix = log_prefix
+        self.dev_curve = dev_curve
+        self.dev_rows: list[tuple[int, int, float, float]] = []
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.network(features)
+
+    def _loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        features, transitions = batch
+        return F.cross_entropy(self.network(features.long()), transitions.long())
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return self._loss(batch)
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        loss = self._loss(batch)
+        self.log("val_loss", loss, prog_bar=True, batch_size=len(batch[1]), logger=not self.log_prefix)
+        if self.log_prefix:
+            self.log(f"{self.log_prefix}val_loss", loss, batch_size=len(batch[1]), prog_bar=False)
+
+    def on_validation_epoch_end(self) -> None:
+        if self.dev_scores is None or self.trainer.sanity_checking:
+            return
+        was_training = self.network.training
+        try:
+            scores = self.dev_scores(self.network)
+        finally:
+            self.network.train(was_training)
+        for name in ("uas", "las"):
+            self.log(f"val_{name}", scores[name], prog_bar=True, logger=not self.log_prefix)
+            if self.log_prefix:
+                self.log(f"{self.log_prefix}val_{name}", scores[name])
+        self.dev_rows.append((self.global_step, self.current_epoch, scores["uas"], scores["las"]))
+        if self.dev_curve is not None:
+            lines = ["step\tepoch\tuas\tlas", *(f"{s}\t{e}\t{u:.6f}\t{a:.6f}" for s, e, u, a in self.dev_rows)]
+            write_text_atomic(self.dev_curve, "\n".join(lines) + "\n")
+
+    def configure_optimizers(self) -> OptimizerConfig | OptimizerLRSchedulerConfig:
+        return configure_optimizers(self.optimizer_cfg, None, self.named_parameters(), weight_decay=self.weight_decay)
+
+    # The dev curve survives a resume: it travels in the checkpoint.
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["dev_rows"] = list(self.dev_rows)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.dev_rows = [(int(s), int(e), float(u), float(a)) for s, e, u, a in checkpoint.get("dev_rows", [])]

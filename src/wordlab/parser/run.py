@@ -1,0 +1,313 @@
+"""The parser stage's one call: train a configured parser on EWT train, select on dev, parse and score dev and test.
+
+Everything arrives as plain values (a config entry, file paths, the open MLflow run). Outputs, each written
+atomically, in ``out_dir``: ``predictions.dev.conllu`` and ``predictions.test.conllu``, ``parser.pt`` (the trained
+parser, self-contained: :mod:`wordlab.parser.parse` applies it to any tagged CoNLL-U file) and ``metrics.json``.
+
+Metrics are flat keys ``parser.<name>.<split>.<statistic>`` with ``split`` dev or test: ``uas``, ``las`` (CoNLL
+2018: punctuation counted, subtypes stripped), ``uas_nopunct``, ``las_nopunct``, ``las.<relation>``,
+``las.length_<lo>_<hi>``, and ``sentences_per_second`` (greedy parsing on the trainer's threads, timing only, not
+reproducible: logged to MLflow and the log, kept out of the DVC metrics); plus the treebank's projectivity figures
+(``train.nonprojective_share``, ``train.lifted_arc_share``, ``dev.lifted_arcs``, ``dev.lifted_arcs_restored``:
+how many dev arcs the encoding lifts and how many of those the parser's output puts back on the gold head).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from wordlab.data.locate import sha256_of
+from wordlab.data.readers.conllu_reader import ConlluSentence, read_conllu
+from wordlab.io import atomic_path, write_json_atomic
+from wordlab.nn.callbacks import regularization_trainer_kwargs
+from wordlab.nn.curves import LearningCurves
+from wordlab.nn.selection import EpochTimer, KeepBest
+from wordlab.parser import transitions as T
+from wordlab.parser.config import NonProjective, ParserConfig, TransitionSystem, parser_settings
+from wordlab.parser.data import Encoded, Symbols, encode, oracle_examples, symbols_of, training_trees
+from wordlab.parser.decoding import GreedyDecoder, frequent_word_pairs
+from wordlab.parser.module import ParserModule
+from wordlab.parser.network import ChenManningNetwork
+from wordlab.parser.output import write_conllu
+from wordlab.parser.projective import deprojectivize, nonprojective_arcs, projectivize
+from wordlab.parser.scoring import attachment_scores
+from wordlab.text.table import build_table
+from wordlab.text.vocab import WordVocabulary
+from wordlab.tracking import StageRun
+from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "dev", "test")
+CHECKPOINT_VERSION = 1
+MODEL_FILE = "parser.pt"
+SYSTEMS = {TransitionSystem.arc_standard: T.ARC_STANDARD, TransitionSystem.arc_eager: T.ARC_EAGER}
+
+Parse = tuple[list[int], list[str]]
+
+
+@dataclasses.dataclass
+class TrainedParser:
+    """What parsing needs: the network, the vocabularies and the decoder's settings."""
+
+    network: ChenManningNetwork
+    vocabulary: WordVocabulary
+    symbols: Symbols
+    system: int
+    frequent_pairs: np.ndarray
+    parse_batch: int = 512
+
+    def decoder(self) -> GreedyDecoder:
+        labels = self.symbols.labels
+        root = labels.index("root") if "root" in labels else 0
+        fallback = labels.index("dep") if "dep" in labels else 0
+        return GreedyDecoder(
+            self.network, self.system, len(labels), self.frequent_pairs, root_label=root, fallback_label=fallback
+        )
+
+    def encode(self, sentences: Sequence[ConlluSentence]) -> Encoded:
+        trees = [([0] * len(s.words), [""] * len(s.words)) for s in sentences]  # heads are not read
+        return encode(sentences, self.vocabulary, self.symbols, trees)
+
+    def parse(self, sentences: Sequence[ConlluSentence]) -> list[Parse]:
+        """Parses of ``sentences`` (words and UPOS read; heads and relations ignored), lifts undone."""
+        encoded = self.encode(sentences)
+        heads, labels = self.decoder().parse(encoded, self.parse_batch)
+        names = self.symbols.labels
+        parses: list[Parse] = []
+        for i in range(len(sentences)):
+            start, end = int(encoded.offsets[i]), int(encoded.offsets[i + 1])
+            parse = deprojectivize(heads[start:end].tolist(), [names[k] for k in labels[start:end]])
+            parses.append(parse)
+        return parses
+
+    def save(self, path: Path) -> None:
+        payload = {
+            "version": CHECKPOINT_VERSION,
+            "state_dict": self.network.state_dict(),
+            "shapes": _shapes(self.network),
+            "vocabulary": dataclasses.asdict(self.vocabulary),
+            "symbols": dataclasses.asdict(self.symbols),
+            "system": self.system,
+            "frequent_pairs": self.frequent_pairs,
+            "parse_batch": self.parse_batch,
+        }
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+
+    @classmethod
+    def load(cls, path: Path) -> TrainedParser:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+        if not isinstance(payload, dict) or payload.get("version") != CHECKPOINT_VERSION:
+            raise ValueError(f"{path}: not a wordlab parser file (version {CHECKPOINT_VERSION})")
+        shapes = payload["shapes"]
+        network = ChenManningNetwork(
+            np.zeros(shapes["words"], np.float32), shapes["pos"][0], shapes["labels"][0], shapes["transitions"],
+            pos_dim=shapes["pos"][1], label_dim=shapes["labels"][1], hidden=shapes["hidden"],
+            activation=shapes["activation"],
+        )  # fmt: skip
+        network.load_state_dict(payload["state_dict"])
+        vocabulary = WordVocabulary(**{**payload["vocabulary"], "words": tuple(payload["vocabulary"]["words"])})
+        symbols = Symbols(tuple(payload["symbols"]["pos"]), tuple(payload["symbols"]["labels"]))
+        return cls(network, vocabulary, symbols, payload["system"], payload["frequent_pairs"], payload["parse_batch"])
+
+
+def _shapes(network: ChenManningNetwork) -> dict[str, Any]:
+    return {
+        "words": tuple(network.words.weight.shape),
+        "pos": tuple(network.pos.weight.shape),
+        "labels": tuple(network.labels.weight.shape),
+        "transitions": network.out.weight.shape[0],
+        "hidden": network.hidden.weight.shape[0],
+        "activation": network.activation_name,
+    }
+
+
+def run_parser(
+    name: str,
+    parser_cfg: ParserConfig | Mapping[str, Any],
+    *,
+    vectors_path: Path | None,
+    files: Mapping[str, Path],
+    trainer_cfg: Any,
+    out_dir: Path,
+    curves_dir: Path,
+    run: StageRun | None,
+    metrics_path: Path | None = None,
+    checkpoint_dir: Path | None = None,
+    **trainer_overrides: Any,
+) -> dict[str, float]:
+    """Train ``parser_cfg`` (one ``parser.<name>`` entry), write predictions, the model and metrics; return them."""
+    cfg = parser_settings(parser_cfg)
+    if set(files) != set(SPLITS):
+        raise ValueError(f"files must map exactly {list(SPLITS)} to CoNLL-U files, got {sorted(files)}")
+    torch.set_num_threads(int(trainer_cfg.num_threads))
+    pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
+    treebank = {split: _read_treebank(Path(files[split]).resolve(), Path(files[split]).stat().st_mtime_ns)
+                for split in SPLITS}  # fmt: skip
+    system = SYSTEMS[cfg.transition_system]
+
+    trees = training_trees(treebank["train"], cfg.nonprojective)
+    symbols = symbols_of(trees.sentences, trees.trees)
+    vocabulary, table = build_table(
+        cfg,
+        vectors_path,
+        (w.form for s in treebank["train"] for w in s.words),
+        (w.form for split in SPLITS for s in treebank[split] for w in s.words),
+    )
+    n_labels = len(symbols.labels)
+    started = time.perf_counter()
+    train_examples = oracle_examples(encode(trees.sentences, vocabulary, symbols, trees.trees), system, n_labels)
+    dev_examples = _dev_examples(treebank["dev"], vocabulary, symbols, system, cfg.nonprojective)
+    log.info(
+        "parser.%s: %d training configurations from %d sentences in %.1f s (%d non-projective, %s)",
+        name, len(train_examples.transitions), len(trees.sentences), time.perf_counter() - started,
+        trees.nonprojective_sentences, cfg.nonprojective.value,
+    )  # fmt: skip
+    generator = torch.Generator().manual_seed(int(cfg.seed))
+    network = ChenManningNetwork(
+        table, symbols.n_pos_ids, symbols.n_label_ids, T.n_transitions(system, n_labels),
+        pos_dim=cfg.pos_dim, label_dim=cfg.label_dim, hidden=cfg.hidden, activation=cfg.activation.value,
+        dropout=cfg.regularization.dropout, init_range=cfg.init_range, generator=generator,
+    )  # fmt: skip
+    parser = TrainedParser(
+        network, vocabulary, symbols, system,
+        frequent_word_pairs(train_examples.features, int(cfg.precomputed)), int(cfg.parse_batch),
+    )  # fmt: skip
+
+    def dev_scores(_: ChenManningNetwork) -> dict[str, float]:
+        return attachment_scores(treebank["dev"], parser.parse(treebank["dev"]))
+
+    curves_dir = Path(curves_dir)
+    module = ParserModule(
+        network,
+        dev_scores=dev_scores,
+        optimizer=cfg.optimizer,
+        weight_decay=float(cfg.regularization.weight_decay),
+        log_prefix=f"parser.{name}.",
+        dev_curve=curves_dir / "dev.tsv",
+    )
+    keep, timer = KeepBest("val_las"), EpochTimer()
+    run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
+    regularization = regularization_trainer_kwargs(cfg.regularization)
+    trainer = build_trainer(
+        trainer_cfg,
+        max_epochs=int(cfg.epochs),
+        checkpoint_dir=run_checkpoints,
+        run=run,
+        callbacks=[
+            LearningCurves(curves_dir, metric_prefix=f"parser.{name}."),
+            keep,
+            timer,
+            *regularization.pop("callbacks"),
+        ],
+        **{**regularization, **trainer_overrides},
+    )
+    started = time.perf_counter()
+    trainer.fit(
+        module,
+        _loader(train_examples.features, train_examples.transitions, int(cfg.batch_size), generator),
+        _loader(dev_examples[0], dev_examples[1], 10_000, None),
+        ckpt_path=resume_checkpoint(run_checkpoints) if run_checkpoints is not None else None,
+    )
+    fit_seconds = time.perf_counter() - started
+    keep.restore(module)
+    out_dir = Path(out_dir)
+    metrics: dict[str, float] = {
+        f"parser.{name}.best_epoch": float(keep.best_epoch if keep.best_epoch is not None else -1),
+        f"parser.{name}.epochs_trained": float(trainer.current_epoch),
+        f"parser.{name}.vocab_size": float(len(vocabulary)),
+        f"parser.{name}.train.configurations": float(len(train_examples.transitions)),
+        f"parser.{name}.train.nonprojective_share": trees.nonprojective_sentences / len(treebank["train"]),
+        f"parser.{name}.train.lifted_arc_share": trees.lifted_arcs / trees.arcs,
+    }
+    timings: dict[str, float] = {f"parser.{name}.fit_seconds": fit_seconds}
+    for split in ("dev", "test"):
+        began = time.perf_counter()
+        parses = parser.parse(treebank[split])
+        seconds = time.perf_counter() - began
+        timings[f"parser.{name}.{split}.sentences_per_second"] = len(parses) / seconds
+        scores = attachment_scores(treebank[split], parses)
+        metrics.update({f"parser.{name}.{split}.{key}": value for key, value in scores.items() if key != "words"})
+        write_conllu(out_dir / f"predictions.{split}.conllu", treebank[split], parses)
+        if split == "dev":
+            lifted, restored = _lift_restoration(treebank["dev"], parses)
+            metrics[f"parser.{name}.dev.lifted_arcs"] = float(lifted)
+            metrics[f"parser.{name}.dev.lifted_arcs_restored"] = float(restored)
+    parser.save(out_dir / MODEL_FILE)
+    write_json_atomic(metrics_path or out_dir / "metrics.json", metrics)
+    log.info(
+        "parser.%s: %d epochs in %.1f s; dev LAS %.4f, test LAS %.4f, test UAS %.4f; %.0f test sentences/s",
+        name, trainer.current_epoch, fit_seconds, metrics[f"parser.{name}.dev.las"],
+        metrics[f"parser.{name}.test.las"], metrics[f"parser.{name}.test.uas"],
+        timings[f"parser.{name}.test.sentences_per_second"],
+    )  # fmt: skip
+    if run is not None:
+        run.log_metrics(timings)
+    if run_checkpoints is not None:
+        discard_checkpoints(run_checkpoints)
+    return metrics
+
+
+@functools.lru_cache(maxsize=3)
+def _read_treebank(path: Path, mtime_ns: int) -> list[ConlluSentence]:
+    """A split, read once per process: a stage trains several parsers on the same files (keyed by the
+    modification time too, so that a changed file is read again)."""
+    return read_conllu(path)
+
+
+def _loader(features: np.ndarray, transitions: np.ndarray, batch_size: int, generator: torch.Generator | None) -> Any:
+    dataset = TensorDataset(torch.from_numpy(features), torch.from_numpy(transitions))
+    return DataLoader(dataset, batch_size=batch_size, shuffle=generator is not None, generator=generator)
+
+
+def _dev_examples(
+    sentences: Sequence[ConlluSentence], vocabulary: WordVocabulary, symbols: Symbols, system: int, mode: NonProjective
+) -> tuple[np.ndarray, np.ndarray]:
+    """The dev set's oracle configurations, for the validation loss: dev trees made projective as the training
+    trees are, over the sentences whose relations the parser knows."""
+    trees = training_trees(sentences, mode)
+    known = [
+        (s, tree)
+        for s, tree in zip(trees.sentences, trees.trees, strict=True)
+        if all(symbols.label_index(label) >= 0 for label in tree[1])
+    ]
+    encoded = encode([s for s, _ in known], vocabulary, symbols, [tree for _, tree in known])
+    examples = oracle_examples(encoded, system, len(symbols.labels))
+    return examples.features, examples.transitions
+
+
+def _lift_restoration(gold: Sequence[ConlluSentence], parses: Sequence[Parse]) -> tuple[int, int]:
+    """Dev arcs that lifting would move (the gold non-projective ones, as the encoding lifts them), and how many
+    of those the parser's output attaches to the gold head."""
+    lifted = restored = 0
+    for sentence, (heads, _) in zip(gold, parses, strict=True):
+        gold_heads = [w.head for w in sentence.words]
+        if not nonprojective_arcs(gold_heads):
+            continue
+        moved = projectivize(gold_heads, [w.deprel for w in sentence.words]).lifted_words
+        lifted += len(moved)
+        restored += sum(heads[word - 1] == gold_heads[word - 1] for word in moved)
+    return lifted, restored
+
+
+def _run_key(cfg: ParserConfig, vectors_path: Path | None, files: Mapping[str, Path]) -> str:
+    """A hash of what determines the run: the entry, and the contents of the vectors and treebank files."""
+    plain = dataclasses.asdict(cfg)
+    digest = hashlib.sha256(json.dumps([CHECKPOINT_VERSION, plain], sort_keys=True, default=str).encode())
+    for path in [vectors_path, *(files[split] for split in SPLITS)]:
+        digest.update(b"-" if path is None else sha256_of(Path(path)).encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,123 @@
+"""A parser trained briefly on the real EWT: outputs, scores against udapi's CoNLL 2018 scorer, the command,
+bad input, unseen symbols, and the decoder's pre-computation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from wordlab.config import TrainerConfig
+from wordlab.data.errors import DataFormatError
+from wordlab.data.readers.conllu_reader import read_conllu
+from wordlab.parser import parse as parse_command
+from wordlab.parser.config import ParserConfig
+from wordlab.parser.decoding import GreedyDecoder
+from wordlab.parser.run import MODEL_FILE, TrainedParser, run_parser
+from wordlab.parser.scoring import attachment_scores
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.fixture(scope="module")
+def ewt(data_dir: Path) -> dict[str, Path]:
+    folder = data_dir / "ud-english-ewt"
+    return {split: folder / f"en_ewt-ud-{split}.conllu" for split in ("train", "dev", "test")}
+
+
+@pytest.fixture(scope="module")
+def trained(ewt: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
+    out = tmp_path_factory.mktemp("parser")
+    cfg = ParserConfig(vectors=None, epochs=1, batch_size=500, precomputed=2000, seed=3)
+    trainer = TrainerConfig(num_threads=1, enable_progress_bar=False)
+    metrics = run_parser(
+        "tiny", cfg, vectors_path=None, files=ewt, trainer_cfg=trainer, out_dir=out, curves_dir=out / "curves",
+        run=None, limit_train_batches=120,
+    )  # fmt: skip
+    return out, metrics
+
+
+def test_scores_equal_udapi_conll18(trained: tuple[Path, dict[str, float]], ewt: dict[str, Path]) -> None:
+    sys.path.insert(0, str(BENCH))
+    from conll18 import conll18_scores  # bench/conll18.py: udapi's eval.Conll18
+
+    out, metrics = trained
+    assert metrics["parser.tiny.test.las"] > 0.3  # it learnt something: the comparison is on real parses
+    for split in ("dev", "test"):
+        reference = conll18_scores(ewt[split], out / f"predictions.{split}.conllu")
+        assert metrics[f"parser.tiny.{split}.uas"] == pytest.approx(reference["uas"], abs=1e-9)
+        assert metrics[f"parser.tiny.{split}.las"] == pytest.approx(reference["las"], abs=1e-9)
+    assert json.loads((out / "metrics.json").read_text()) == metrics
+
+
+def test_predictions_read_back_with_the_input_words(trained: tuple[Path, dict[str, float]], ewt: dict) -> None:
+    out, metrics = trained
+    gold = read_conllu(ewt["test"])
+    parsed = read_conllu(out / "predictions.test.conllu")  # also checks every output is a single-rooted tree
+    assert [s.sent_id for s in parsed] == [s.sent_id for s in gold]
+    assert [[(w.form, w.upos) for w in s.words] for s in parsed] == [[(w.form, w.upos) for w in s.words] for s in gold]
+    rescored = attachment_scores(gold, [([w.head for w in s.words], [w.deprel for w in s.words]) for s in parsed])
+    assert rescored["las"] == pytest.approx(metrics["parser.tiny.test.las"], abs=1e-12)
+    assert metrics["parser.tiny.test.las_nopunct"] != metrics["parser.tiny.test.las"]
+    lengths = [k for k in metrics if k.startswith("parser.tiny.test.las.length_")]
+    assert len(lengths) == 5
+    assert (out / "curves" / "dev.tsv").read_text().splitlines()[0] == "step\tepoch\tuas\tlas"
+
+
+def test_precomputation_changes_no_parse(trained: tuple[Path, dict[str, float]], ewt: dict[str, Path]) -> None:
+    out, _ = trained
+    parser = TrainedParser.load(out / MODEL_FILE)
+    encoded = parser.encode(read_conllu(ewt["dev"])[:300])
+    with_tables = parser.decoder().parse(encoded, 64)
+    without = GreedyDecoder(parser.network, parser.system, len(parser.symbols.labels), None).parse(encoded, 300)
+    np.testing.assert_array_equal(with_tables[0], without[0])
+    np.testing.assert_array_equal(with_tables[1], without[1])
+    # and the looked-up rows give the network's own scores, for features drawn at random within each table
+    rng = np.random.default_rng(0)
+    n_pos, n_labels = parser.network.pos.weight.shape[0], parser.network.labels.weight.shape[0]
+    features = np.concatenate(
+        [rng.choice(encoded.words, (50, 18)), rng.integers(0, n_pos, (50, 18)), rng.integers(0, n_labels, (50, 12))],
+        axis=1,
+    ).astype(np.int64)
+    with torch.no_grad():
+        direct = parser.network.eval()(torch.from_numpy(features)).numpy()
+    decoder = parser.decoder()
+    decoder._batch_rows(encoded.words)
+    np.testing.assert_allclose(decoder._scores(features), direct, rtol=1e-4, atol=1e-5)
+
+
+def test_parse_command(trained: tuple[Path, dict[str, float]], ewt: dict[str, Path], tmp_path: Path) -> None:
+    out, _ = trained
+    assert parse_command.main([str(out / MODEL_FILE), str(ewt["test"]), str(tmp_path / "out.conllu")]) == 0
+    assert (tmp_path / "out.conllu").read_bytes() == (out / "predictions.test.conllu").read_bytes()
+
+
+def test_bad_input_names_file_and_line(
+    trained: tuple[Path, dict], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out, _ = trained
+    cycle = tmp_path / "cycle.conllu"
+    cycle.write_text("# sent_id = 1\n1\tA\ta\tDET\t_\t_\t2\tdet\t_\t_\n2\tdog\tdog\tNOUN\t_\t_\t1\troot\t_\t_\n\n")
+    with pytest.raises(DataFormatError, match=r"cycle.conllu:\d+: .*(cycle|root)"):
+        read_conllu(cycle)
+    target = tmp_path / "out.conllu"
+    assert parse_command.main([str(out / MODEL_FILE), str(cycle), str(target)]) == 4
+    assert "cycle.conllu:" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_unseen_relation_and_tag_are_parsed(trained: tuple[Path, dict], tmp_path: Path) -> None:
+    out, _ = trained
+    text = (
+        "# sent_id = x\n1\tZorbs\tzorb\tXYZ\t_\t_\t2\tnsubj:weird\t_\t_\n2\tfly\tfly\tVERB\t_\t_\t0\troot\t_\t_\n"
+        "3\tfar\tfar\tADV\t_\t_\t2\tbrandnew\t_\t_\n\n"
+    )
+    source = tmp_path / "new.conllu"
+    source.write_text(text)
+    assert parse_command.main([str(out / MODEL_FILE), str(source), str(tmp_path / "parsed.conllu")]) == 0
+    (parsed,) = read_conllu(tmp_path / "parsed.conllu")
+    assert sum(w.head == 0 for w in parsed.words) == 1
