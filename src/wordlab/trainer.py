@@ -46,7 +46,9 @@ def build_trainer(
             ModelCheckpoint(
                 dirpath=checkpoint_dir,
                 save_last=True,
-                save_top_k=0,
+                # Lightning 2.6 writes last.ckpt at an epoch's end only if it saved a top-k checkpoint there: keep
+                # one for epoch-level checkpoints (the step-level path saves last.ckpt on its own).
+                save_top_k=0 if checkpoint_every_n_steps else 1,
                 every_n_train_steps=checkpoint_every_n_steps,
                 save_on_train_epoch_end=True,
             )

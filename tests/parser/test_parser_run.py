@@ -4,9 +4,11 @@ bad input, unseen symbols, and the decoder's pre-computation."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
+import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch
@@ -96,17 +98,33 @@ def test_parse_command(trained: tuple[Path, dict[str, float]], ewt: dict[str, Pa
     assert (tmp_path / "out.conllu").read_bytes() == (out / "predictions.test.conllu").read_bytes()
 
 
+BAD_TREES = {
+    "cycle": (
+        "1\tA\ta\tDET\t_\t_\t2\tdet\t_\t_\n2\tdog\tdog\tNOUN\t_\t_\t1\tnsubj\t_\t_\n"
+        "3\truns\trun\tVERB\t_\t_\t0\troot\t_\t_\n",
+        r":2: word 1 is on a head cycle",
+    ),
+    "two roots": ("1\tA\ta\tDET\t_\t_\t0\troot\t_\t_\n2\tdog\tdog\tNOUN\t_\t_\t0\troot\t_\t_\n", r":3: second root"),
+    "head out of range": (
+        "1\tA\ta\tDET\t_\t_\t7\tdet\t_\t_\n2\tdog\tdog\tNOUN\t_\t_\t0\troot\t_\t_\n",
+        r":2: word 1 has head 7",
+    ),
+}
+
+
+@pytest.mark.parametrize("problem", sorted(BAD_TREES))
 def test_bad_input_names_file_and_line(
-    trained: tuple[Path, dict], tmp_path: Path, capsys: pytest.CaptureFixture
+    problem: str, trained: tuple[Path, dict], tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     out, _ = trained
-    cycle = tmp_path / "cycle.conllu"
-    cycle.write_text("# sent_id = 1\n1\tA\ta\tDET\t_\t_\t2\tdet\t_\t_\n2\tdog\tdog\tNOUN\t_\t_\t1\troot\t_\t_\n\n")
-    with pytest.raises(DataFormatError, match=r"cycle.conllu:\d+: .*(cycle|root)"):
-        read_conllu(cycle)
+    words, expected = BAD_TREES[problem]
+    source = tmp_path / "bad.conllu"
+    source.write_text("# sent_id = 1\n" + words + "\n")
+    with pytest.raises(DataFormatError, match="bad.conllu" + expected):
+        read_conllu(source)
     target = tmp_path / "out.conllu"
-    assert parse_command.main([str(out / MODEL_FILE), str(cycle), str(target)]) == 4
-    assert "cycle.conllu:" in capsys.readouterr().err
+    assert parse_command.main([str(out / MODEL_FILE), str(source), str(target)]) == 4
+    assert re.search("bad.conllu" + expected, capsys.readouterr().err)
     assert not target.exists()
 
 
@@ -121,3 +139,35 @@ def test_unseen_relation_and_tag_are_parsed(trained: tuple[Path, dict], tmp_path
     assert parse_command.main([str(out / MODEL_FILE), str(source), str(tmp_path / "parsed.conllu")]) == 0
     (parsed,) = read_conllu(tmp_path / "parsed.conllu")
     assert sum(w.head == 0 for w in parsed.words) == 1
+
+
+class _Interrupt(pl.Callback):
+    def __init__(self, at_step: int) -> None:
+        self.at_step = at_step
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: object) -> None:
+        if trainer.global_step >= self.at_step:
+            raise RuntimeError("simulated interruption")
+
+
+def test_interrupted_training_resumes_to_the_same_parser(ewt: dict[str, Path], tmp_path: Path) -> None:
+    """Killed in its second epoch, the run resumes from the first epoch's checkpoint and ends as an uninterrupted
+    run does: same metrics, byte-identical predictions."""
+    cfg = ParserConfig(vectors=None, epochs=2, batch_size=500, precomputed=500, seed=5)
+    trainer = TrainerConfig(num_threads=1, enable_progress_bar=False, limit_train_batches=15, limit_val_batches=1)
+
+    def run(tag: str, **extra: object) -> dict[str, float]:
+        return run_parser(
+            "r", cfg, vectors_path=None, files=ewt, trainer_cfg=trainer, out_dir=tmp_path / tag,
+            curves_dir=tmp_path / tag / "curves", run=None, checkpoint_dir=tmp_path / f"{tag}-checkpoints", **extra,
+        )  # fmt: skip
+
+    whole = run("a")
+    with pytest.raises(RuntimeError, match="simulated interruption"):
+        run("b", callbacks=[_Interrupt(20)])
+    assert list((tmp_path / "b-checkpoints").rglob("last.ckpt"))
+    resumed = run("b")
+    assert resumed == whole
+    for name in ("predictions.test.conllu", "curves/dev.tsv"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+    assert not list((tmp_path / "b-checkpoints").rglob("*.ckpt"))  # a completed run leaves no checkpoint behind

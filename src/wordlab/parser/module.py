@@ -38,8 +38,10 @@ class ParserModule(pl.LightningModule):
         weight_decay: float = 0.0,
         log_prefix: str = "",
         dev_curve: Path | None = None,
+        seed: int = 0,
     ) -> None:
         super().__init__()
+        self.seed = seed
         self.network = network
         self.dev_scores = dev_scores
         self.optimizer_cfg = dict(optimizer or DEFAULT_OPTIMIZER)
@@ -47,6 +49,12 @@ class ParserModule(pl.LightningModule):
         self.log_prefix = log_prefix
         self.dev_curve = dev_curve
         self.dev_rows: list[tuple[int, int, float, float]] = []
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        # Dropout draws from torch's global generator; seeding it from (seed, epoch, batch) makes each batch's masks
+        # independent of what ran before (Lightning creates the data iterator, which draws from the same generator,
+        # at a different moment when it resumes), so a resumed run trains exactly as an uninterrupted one.
+        torch.manual_seed((self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.network(features)

@@ -44,6 +44,7 @@ from wordlab.parser.network import ChenManningNetwork
 from wordlab.parser.output import write_conllu
 from wordlab.parser.projective import deprojectivize, nonprojective_arcs, projectivize
 from wordlab.parser.scoring import attachment_scores
+from wordlab.text.batching import EpochShuffle
 from wordlab.text.table import build_table
 from wordlab.text.vocab import WordVocabulary
 from wordlab.tracking import StageRun
@@ -148,9 +149,13 @@ def run_parser(
     run: StageRun | None,
     metrics_path: Path | None = None,
     checkpoint_dir: Path | None = None,
+    callbacks: Sequence[pl.Callback] = (),
     **trainer_overrides: Any,
 ) -> dict[str, float]:
-    """Train ``parser_cfg`` (one ``parser.<name>`` entry), write predictions, the model and metrics; return them."""
+    """Train ``parser_cfg`` (one ``parser.<name>`` entry), write predictions, the model and metrics; return them.
+
+    ``callbacks`` join the Trainer's own (tests interrupt a run with one); extra keyword arguments go to the
+    Lightning Trainer."""
     cfg = parser_settings(parser_cfg)
     if set(files) != set(SPLITS):
         raise ValueError(f"files must map exactly {list(SPLITS)} to CoNLL-U files, got {sorted(files)}")
@@ -199,6 +204,7 @@ def run_parser(
         weight_decay=float(cfg.regularization.weight_decay),
         log_prefix=f"parser.{name}.",
         dev_curve=curves_dir / "dev.tsv",
+        seed=int(cfg.seed),
     )
     keep, timer = KeepBest("val_las"), EpochTimer()
     run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
@@ -213,13 +219,14 @@ def run_parser(
             keep,
             timer,
             *regularization.pop("callbacks"),
+            *callbacks,
         ],
         **{**regularization, **trainer_overrides},
     )
     started = time.perf_counter()
     trainer.fit(
         module,
-        _loader(train_examples.features, train_examples.transitions, int(cfg.batch_size), generator),
+        _loader(train_examples.features, train_examples.transitions, int(cfg.batch_size), int(cfg.seed)),
         _loader(dev_examples[0], dev_examples[1], 10_000, None),
         ckpt_path=resume_checkpoint(run_checkpoints) if run_checkpoints is not None else None,
     )
@@ -269,9 +276,11 @@ def _read_treebank(path: Path, mtime_ns: int) -> list[ConlluSentence]:
     return read_conllu(path)
 
 
-def _loader(features: np.ndarray, transitions: np.ndarray, batch_size: int, generator: torch.Generator | None) -> Any:
+def _loader(features: np.ndarray, transitions: np.ndarray, batch_size: int, seed: int | None) -> Any:
+    """Batches of oracle configurations, shuffled anew each epoch from (seed, epoch) when a seed is given."""
     dataset = TensorDataset(torch.from_numpy(features), torch.from_numpy(transitions))
-    return DataLoader(dataset, batch_size=batch_size, shuffle=generator is not None, generator=generator)
+    sampler = EpochShuffle(len(dataset), seed) if seed is not None else None
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler)
 
 
 def _dev_examples(

@@ -78,6 +78,28 @@ class BucketBatches(Sampler[list[int]]):
             yield grouped[index]
 
 
+class EpochShuffle(Sampler[int]):
+    """A new random order of ``n`` items each epoch, drawn from (``seed``, epoch) alone.
+
+    Lightning calls ``set_epoch`` before every training epoch, also after resuming from a checkpoint, so an
+    interrupted run sees the same order in its remaining epochs as an uninterrupted one: a generator carried from
+    epoch to epoch would restart from its seed on resume instead.
+    """
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.n, self.seed, self.epoch = n, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        return iter(torch.randperm(self.n, generator=generator).tolist())
+
+
 def batches(dataset: Dataset, batch_size: int, *, shuffle: bool, seed: int = 0, tag_column: str = "tags") -> DataLoader:
     """Batches of whole sentences; shuffled and bucketed by length from ``seed``, else in file order."""
     if shuffle:

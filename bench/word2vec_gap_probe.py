@@ -1,0 +1,85 @@
+"""Probe for issue #14's skip-gram gap: wordlab's skip-gram under gensim's effective settings, one at a time.
+
+Not a peer benchmark: it trains wordlab alone (seeds given) and prints one JSON line per seed with the analogy
+total and sections, WS-353 and SimLex-999, scored by gensim's evaluators as ``word2vec_vs_gensim.py`` does.
+
+- ``--schedule gensim_file``: the learning rate gensim 4.4 applies in ``corpus_file`` mode with ``--workers``
+  workers. Each worker's progress is its own sentence count over the whole corpus's (``get_next_alpha`` in
+  ``word2vec_corpusfile.pyx``), so within an epoch the rate falls only 1/workers of the way (a sawtooth whose mean
+  is higher than the linear schedule's and which ends at alpha * (1 - (epochs - 1 + 1/workers) / epochs)).
+- ``--init gensim``: input vectors uniform in +-1/dim (gensim 4's ``prep_vectors``) instead of word2vec.c's
+  +-0.5/dim.
+
+    python bench/word2vec_gap_probe.py PREPARED_CORPUS --seeds 1,2,3 --schedule gensim_file
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import word2vec_vs_gensim as bench
+from wordlab.corpus.format import PreparedCorpus
+from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.training import Word2VecState, chunk_seed, plan_chunks, train_chunk
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--schedule", choices=["linear", "gensim_file"], default="linear")
+    parser.add_argument("--init", choices=["word2vec", "gensim"], default="word2vec")
+    parser.add_argument("--workers", type=int, default=2, help="gensim's workers the schedule imitates")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--alpha", type=float, default=0.025)
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
+    parser.add_argument("--wordsim", type=Path, default=data / "similarity" / "wordsim353.tsv")
+    parser.add_argument("--simlex", type=Path, default=data / "similarity" / "simlex999.txt")
+    parser.add_argument("--restrict-vocab", type=int, default=30_000)
+    args = parser.parse_args(argv)
+    corpus = PreparedCorpus.load(args.corpus)
+    tokens = np.ascontiguousarray(corpus.tokens(), dtype=np.int32)
+    offsets = np.ascontiguousarray(corpus.line_offsets(), dtype=np.int64)
+    end_alpha = args.alpha * 1e-4
+
+    def alpha(epoch: int, progress: float) -> float:
+        within = progress % (1.0 / args.workers) if args.schedule == "gensim_file" else progress
+        return max(args.alpha - (args.alpha - end_alpha) * (epoch + within) / args.epochs, end_alpha)
+
+    n_words = int(offsets[-1] - offsets[0])
+    bounds = plan_chunks(offsets, 1_000_000)
+    for seed in (int(s) for s in args.seeds.split(",")):
+        config = Word2VecConfig(
+            dim=100, window=5, architecture="skipgram", loss="negative_sampling", negatives=5, sample=1e-3,
+            alpha=args.alpha, epochs=args.epochs, threads=2, seed=seed, compute_loss=False,
+        )  # fmt: skip
+        state = Word2VecState.create(corpus.counts, config)
+        if args.init == "gensim":
+            rng = np.random.default_rng(seed)
+            state.V[:] = (rng.random(state.V.shape, dtype=np.float32) * 2.0 - 1.0) / config.dim
+        began = time.perf_counter()
+        for epoch in range(args.epochs):
+            for start, end in itertools.pairwise(bounds):
+                first = (offsets[start] - offsets[0]) / n_words
+                last = (offsets[end] - offsets[0]) / n_words - 1e-12
+                train_chunk(state, tokens, offsets, int(start), int(end), alpha(epoch, first), alpha(epoch, last),
+                            chunk_seed(seed, epoch, int(start)))  # fmt: skip
+        seconds = time.perf_counter() - began
+        scores = bench._scores(list(corpus.words), state.V, args)
+        line = {"schedule": args.schedule, "init": args.init, "seed": seed, "seconds": round(seconds, 1)}
+        line.update({k: round(scores[k], 4) for k in ("analogy", "wordsim353", "simlex999")})
+        line["sections"] = {k: round(v, 4) for k, v in scores["analogy_sections"].items()}
+        print(json.dumps(line), flush=True)
+
+
+if __name__ == "__main__":
+    main()
