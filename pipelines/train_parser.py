@@ -24,10 +24,11 @@ def main() -> None:
     parser.add_argument("--vectors", type=Path, required=True, help="the method's output directory")
     parser.add_argument("--out", type=Path, required=True, help="directory for predictions and the parsers")
     parser.add_argument("--metrics", type=Path, required=True)
-    parser.add_argument("--curves", type=Path, required=True)
+    parser.add_argument("--curves", type=Path, required=True, help="loss curves, <parser>/{train,val}.tsv")
+    parser.add_argument("--dev-curves", type=Path, required=True, help="dev UAS and LAS per epoch, <parser>.tsv")
     parser.add_argument("--checkpoints", type=Path, default=Path("checkpoints"))
     args = parser.parse_args()
-    outputs = [args.out, args.metrics, args.curves, args.checkpoints]
+    outputs = [args.out, args.metrics, args.curves, args.dev_curves, args.checkpoints]
     with run_stage(f"train_parser@{args.method}", args.params, inputs=[args.vectors], outputs=outputs) as stage:
         paths = stage.locator.paths("ud_english_ewt")  # located and verified before the MLflow run opens
         files = {"train": paths["train"], "dev": paths["validation"], "test": paths["test"]}
@@ -49,6 +50,7 @@ def main() -> None:
                     run=stage.run,
                     metrics_path=args.out / name / "metrics.json",
                     checkpoint_dir=args.checkpoints / "parser" / args.method / name,
+                    dev_curve=args.dev_curves / f"{name}.tsv",
                 )
             )
         write_json_atomic(args.metrics, metrics)

@@ -103,7 +103,7 @@ def _check_parser_outputs(repo: Path, method: str) -> None:
         assert len(parsed) == 2077  # EWT test, every sentence parsed
         assert (folder / "parser.pt").stat().st_size > 0
         assert 0.0 < metrics[f"parser.{entry}.test.las"] <= metrics[f"parser.{entry}.test.uas"] <= 1.0
-        dev_curve = (repo / "curves" / "parser" / method / entry / "dev.tsv").read_text().splitlines()
+        dev_curve = (repo / "curves" / "parser_dev" / method / f"{entry}.tsv").read_text().splitlines()
         assert dev_curve[0] == "step\tepoch\tuas\tlas" and len(dev_curve) == 2  # one epoch in the smoke run
     section = (repo / "reports" / "parser.md").read_text()
     assert f"| {method} " in section and f"random ({method}'s vocabulary)" in section

@@ -54,6 +54,8 @@ def test_scores_equal_udapi_conll18(trained: tuple[Path, dict[str, float]], ewt:
         assert metrics[f"parser.tiny.{split}.uas"] == pytest.approx(reference["uas"], abs=1e-9)
         assert metrics[f"parser.tiny.{split}.las"] == pytest.approx(reference["las"], abs=1e-9)
     assert json.loads((out / "metrics.json").read_text()) == metrics
+    timings = json.loads((out / "timings.json").read_text())
+    assert timings["parser.tiny.test.sentences_per_second"] > 0 and not set(timings) & set(metrics)
 
 
 def test_predictions_read_back_with_the_input_words(trained: tuple[Path, dict[str, float]], ewt: dict) -> None:

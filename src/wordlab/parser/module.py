@@ -3,7 +3,7 @@
 Validation does two things each epoch: the loss on the dev set's oracle configurations (``val_loss``, for the
 learning curves, over the dev trees made projective the way training trees are), and a full greedy parse of the
 dev sentences scored by the CoNLL 2018 convention (``val_uas``, ``val_las``), which early stopping and best-epoch
-selection monitor. Per-epoch dev scores also go to ``dev.tsv`` beside the loss curves (step, epoch, uas, las).
+selection monitor. Per-epoch dev scores also go to a TSV of their own (step, epoch, uas, las), a DVC plot.
 
 L2 (Chen & Manning's 1e-8) applies to the weights and every embedding, never to biases: the optimiser's param
 groups carry it (AdaGrad's ``weight_decay`` adds ``lambda * theta`` to the gradient, the derivative of

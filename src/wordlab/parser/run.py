@@ -6,10 +6,13 @@ parser, self-contained: :mod:`wordlab.parser.parse` applies it to any tagged CoN
 
 Metrics are flat keys ``parser.<name>.<split>.<statistic>`` with ``split`` dev or test: ``uas``, ``las`` (CoNLL
 2018: punctuation counted, subtypes stripped), ``uas_nopunct``, ``las_nopunct``, ``las.<relation>``,
-``las.length_<lo>_<hi>``, and ``sentences_per_second`` (greedy parsing on the trainer's threads, timing only, not
-reproducible: logged to MLflow and the log, kept out of the DVC metrics); plus the treebank's projectivity figures
+``las.length_<lo>_<hi>``; plus the treebank's projectivity figures
 (``train.nonprojective_share``, ``train.lifted_arc_share``, ``dev.lifted_arcs``, ``dev.lifted_arcs_restored``:
 how many dev arcs the encoding lifts and how many of those the parser's output puts back on the gold head).
+
+Parse speed (``<split>.sentences_per_second``, greedy parsing on the trainer's threads) and ``fit_seconds`` vary
+from run to run: they go to ``timings.json`` beside the predictions, to MLflow and to the log, not to the DVC
+metrics file, which holds only what the config and seed determine.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
 CHECKPOINT_VERSION = 1
 MODEL_FILE = "parser.pt"
+TIMINGS_FILE = "timings.json"  # speeds and seconds: they vary run to run, so they stay out of the DVC metrics
 SYSTEMS = {TransitionSystem.arc_standard: T.ARC_STANDARD, TransitionSystem.arc_eager: T.ARC_EAGER}
 
 Parse = tuple[list[int], list[str]]
@@ -149,13 +153,15 @@ def run_parser(
     run: StageRun | None,
     metrics_path: Path | None = None,
     checkpoint_dir: Path | None = None,
+    dev_curve: Path | None = None,
     callbacks: Sequence[pl.Callback] = (),
     **trainer_overrides: Any,
 ) -> dict[str, float]:
     """Train ``parser_cfg`` (one ``parser.<name>`` entry), write predictions, the model and metrics; return them.
 
-    ``callbacks`` join the Trainer's own (tests interrupt a run with one); extra keyword arguments go to the
-    Lightning Trainer."""
+    ``dev_curve`` receives dev UAS and LAS per epoch (``curves_dir/dev.tsv`` by default; the stage keeps it apart
+    from the loss curves, which DVC plots with another y field). ``callbacks`` join the Trainer's own (tests
+    interrupt a run with one); extra keyword arguments go to the Lightning Trainer."""
     cfg = parser_settings(parser_cfg)
     if set(files) != set(SPLITS):
         raise ValueError(f"files must map exactly {list(SPLITS)} to CoNLL-U files, got {sorted(files)}")
@@ -203,7 +209,7 @@ def run_parser(
         optimizer=cfg.optimizer,
         weight_decay=float(cfg.regularization.weight_decay),
         log_prefix=f"parser.{name}.",
-        dev_curve=curves_dir / "dev.tsv",
+        dev_curve=dev_curve if dev_curve is not None else curves_dir / "dev.tsv",
         seed=int(cfg.seed),
     )
     keep, timer = KeepBest("val_las"), EpochTimer()
@@ -262,6 +268,7 @@ def run_parser(
         metrics[f"parser.{name}.test.las"], metrics[f"parser.{name}.test.uas"],
         timings[f"parser.{name}.test.sentences_per_second"],
     )  # fmt: skip
+    write_json_atomic(out_dir / TIMINGS_FILE, timings)
     if run is not None:
         run.log_metrics(timings)
     if run_checkpoints is not None:
