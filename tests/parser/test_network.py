@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -86,3 +88,28 @@ def test_position_products_are_the_hidden_layer_blocks() -> None:
             positions = torch.arange(count).repeat(4)
             total += net.position_products(kind, ids, positions).reshape(4, count, -1).sum(1)
     torch.testing.assert_close(total, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_overfits_one_batch_of_real_configurations(data_dir: Path) -> None:
+    """The parser module drives its loss near zero on 64 oracle configurations of EWT dev (cube, AdaGrad-free)."""
+    from wordlab.data.readers.conllu_reader import read_conllu
+    from wordlab.nn.reference.sanity import assert_overfits_batch
+    from wordlab.parser.config import NonProjective
+    from wordlab.parser.data import encode, oracle_examples, symbols_of, training_trees
+    from wordlab.parser.module import ParserModule
+    from wordlab.text.vocab import vocabulary_from_tokens
+
+    sentences = read_conllu(data_dir / "ud-english-ewt" / "en_ewt-ud-dev.conllu")[:12]
+    trees = training_trees(sentences, NonProjective.drop)
+    symbols = symbols_of(trees.sentences, trees.trees)
+    vocabulary = vocabulary_from_tokens((w.form for s in sentences for w in s.words), 1, True)
+    examples = oracle_examples(encode(trees.sentences, vocabulary, symbols, trees.trees), T.ARC_STANDARD,
+                               len(symbols.labels))  # fmt: skip
+    table = np.random.default_rng(0).uniform(-0.01, 0.01, (len(vocabulary), 50)).astype(np.float32)
+    network = ChenManningNetwork(
+        table, symbols.n_pos_ids, symbols.n_label_ids, T.n_transitions(T.ARC_STANDARD, len(symbols.labels)),
+        dropout=0.0, generator=torch.Generator().manual_seed(0),
+    )  # fmt: skip
+    batch = (torch.from_numpy(examples.features[:64]), torch.from_numpy(examples.transitions[:64]))
+    result = assert_overfits_batch(ParserModule(network), batch, lr=1e-2, max_steps=400, tol=0.05)
+    assert result.final_loss <= 0.05
