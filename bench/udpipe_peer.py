@@ -27,12 +27,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sentences(path: Path) -> Any:
-    from ufal.udpipe import InputFormat, ProcessingError, Sentence, Sentences
+def _read(path: Path) -> list[Any]:
+    """The file's sentences as UDPipe ``Sentence`` objects in a Python list (a SWIG ``Sentences`` vector hands out
+    copies when iterated, so parsing its items would change nothing the writer sees)."""
+    from ufal.udpipe import InputFormat, ProcessingError, Sentence
 
     reader = InputFormat.newConlluInputFormat()
     reader.setText(path.read_text(encoding="utf-8"))
-    sentences = Sentences()
+    sentences: list[Any] = []
     error = ProcessingError()
     sentence = Sentence()
     while reader.nextSentence(sentence, error):
@@ -41,6 +43,16 @@ def _sentences(path: Path) -> Any:
     if error.occurred():
         raise RuntimeError(f"{path}: UDPipe cannot read it: {error.message}")
     return sentences
+
+
+def _sentences(path: Path) -> Any:
+    """The file's sentences as the ``Sentences`` vector ``Trainer.train`` takes."""
+    from ufal.udpipe import Sentences
+
+    vector = Sentences()
+    for sentence in _read(path):
+        vector.append(sentence)
+    return vector
 
 
 def trained_model(train: Path, heldout: Path) -> tuple[Path, dict[str, Any]]:
@@ -78,7 +90,9 @@ def parse_file(model_path: Path, gold: Path, out: Path) -> tuple[float, int]:
     model = Model.load(str(model_path))
     if model is None:
         raise RuntimeError(f"{model_path}: UDPipe cannot load the model")
-    sentences = _sentences(gold)
+    sentences = _read(gold)
+    for sentence in sentences:
+        sentence.unlinkAllNodes()  # UDPipe keeps a tree it is given: the gold heads must go before parsing
     began = time.perf_counter()
     for sentence in sentences:
         model.parse(sentence, Model.DEFAULT)
