@@ -38,3 +38,16 @@ def test_rows_per_method_and_baseline(tmp_path: Path) -> None:
 def test_no_parser_columns_says_so(tmp_path: Path) -> None:
     write_parser_section(pd.DataFrame({"ner.window.test.f1": [0.8]}, index=["skipgram"]), tmp_path)
     assert "No parser was trained" in (tmp_path / "parser.md").read_text()
+
+
+def test_several_parser_entries_are_named() -> None:
+    """With the projective-only entry selected too, each row names its entry, so lift and drop sit side by side."""
+    columns = {}
+    for entry, las in (("chen_manning", 0.85), ("chen_manning_projective", 0.84), ("chen_manning_random", 0.83)):
+        for split in ("dev", "test"):
+            columns[f"parser.{entry}.{split}.las"] = [las]
+            columns[f"parser.{entry}.{split}.uas"] = [las + 0.02]
+    rows = parser_rows(pd.DataFrame(columns, index=pd.Index(["skipgram"], name="method")))
+    assert rows.loc["skipgram · chen_manning_projective", "test LAS"] == pytest.approx(84.0)
+    assert rows.loc["skipgram · chen_manning", "dev UAS"] == pytest.approx(87.0)
+    assert "random (skipgram's vocabulary) · chen_manning_random" in rows.index
