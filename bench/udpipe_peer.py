@@ -15,16 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wordlab.io import sha256_of
+
 CACHE = Path("~/.cache/wordlab/bench").expanduser()
 PARSER_OPTIONS = "default"  # UDPipe's default parser options (Parsito, projective transition system, ...)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read(path: Path) -> list[Any]:
@@ -57,7 +51,7 @@ def _sentences(path: Path) -> Any:
 
 def trained_model(train: Path, heldout: Path) -> tuple[Path, dict[str, Any]]:
     """The path of a UDPipe parser model trained on ``train`` (gold tags), and how it was made."""
-    key = hashlib.sha256(f"{_sha256(train)}|{_sha256(heldout)}|{PARSER_OPTIONS}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{sha256_of(train)}|{sha256_of(heldout)}|{PARSER_OPTIONS}".encode()).hexdigest()[:16]
     model_path = CACHE / f"udpipe-parser-{key}.model"
     info_path = model_path.with_suffix(".json")
     if model_path.is_file() and info_path.is_file():

@@ -7,6 +7,7 @@ only once complete (rename is atomic on one filesystem).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -68,3 +69,12 @@ def write_text_atomic(target: str | Path, text: str) -> None:
 
 def write_json_atomic(target: str | Path, payload: Any) -> None:
     write_text_atomic(target, json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def sha256_of(path: str | Path, block_size: int = 1 << 20) -> str:
+    """The file's sha256, read in blocks (datasets are checked against the registry with it, runs keyed by it)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(block_size):
+            digest.update(block)
+    return digest.hexdigest()

@@ -9,9 +9,13 @@ an interrupted run resume where it stopped. The caller adds the model's callback
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 import shutil
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from lightning import pytorch as pl
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
 
+from wordlab.io import sha256_of
 from wordlab.tracking import StageRun
 
 log = logging.getLogger(__name__)
@@ -90,3 +95,13 @@ def resume_checkpoint(checkpoint_dir: Path) -> str | None:
 def discard_checkpoints(checkpoint_dir: Path) -> None:
     """After a run completes its checkpoints have served: a later run with other settings must not resume them."""
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
+
+
+def checkpoint_key(version: int, settings: Any, files: Iterable[Path | None]) -> str:
+    """A hash of what determines a run: a format ``version``, its settings (a dataclass) and the contents of the
+    files it reads (None for an absent one), so that an interrupted run resumes into the same run only."""
+    plain = dataclasses.asdict(settings)
+    digest = hashlib.sha256(json.dumps([version, plain], sort_keys=True, default=str).encode())
+    for path in files:
+        digest.update(b"-" if path is None else sha256_of(Path(path)).encode())
+    return digest.hexdigest()[:16]

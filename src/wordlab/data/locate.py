@@ -12,7 +12,6 @@ the file offline: most failures are a machine without network, where the cure is
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,10 @@ from pathlib import Path
 import pooch
 
 from wordlab.data.registry import DataFile, Dataset, get_dataset
+from wordlab.io import sha256_of
 
 log = logging.getLogger(__name__)
 
-_HASH_BLOCK = 1 << 20
 _REASON_LENGTH = 300
 
 
@@ -33,14 +32,6 @@ class MissingDataError(FileNotFoundError):
 
 class ChecksumMismatchError(ValueError):
     """A file's sha256 differs from the one the registry pins."""
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify(path: Path, expected_sha256: str) -> Path:

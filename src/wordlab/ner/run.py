@@ -17,9 +17,6 @@ an interrupted run resumes into the same run only; they are deleted once the run
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import logging
 import tempfile
 import time
@@ -36,7 +33,6 @@ import torch
 from datasets import DatasetDict
 
 from wordlab.data.hf import conll2003_dataset_dict
-from wordlab.data.locate import sha256_of
 from wordlab.io import write_json_atomic
 from wordlab.ner.build import build_tagger
 from wordlab.ner.config import NerConfig, ner_settings
@@ -50,7 +46,7 @@ from wordlab.nn.selection import EpochTimer, KeepBest
 from wordlab.text.table import build_table
 from wordlab.text.vocab import UNK, WordVocabulary
 from wordlab.tracking import StageRun
-from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint
+from wordlab.trainer import build_trainer, checkpoint_key, discard_checkpoints, resume_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +100,9 @@ def run_ner(
             train_word_ids=(i for ids in data.encoded["train"].with_format(None)["word_ids"] for i in ids),
         )
         keep, timer = KeepBest("val_f1"), EpochTimer()
-        run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
+        run_files = [vectors_path, *(files[split] for split in SPLITS)]
+        run_key = checkpoint_key(CHECKPOINT_VERSION, cfg, run_files)
+        run_checkpoints = Path(checkpoint_dir) / run_key if checkpoint_dir else None
         regularization = regularization_trainer_kwargs(cfg.regularization)
         trainer = build_trainer(
             trainer_cfg,
@@ -205,15 +203,6 @@ def predict(module: NerTagger, loader: Any) -> list[list[str]]:
         return [tags for batch in loader for tags in module.predict_batch(batch)]
     finally:
         module.train(was_training)
-
-
-def _run_key(cfg: NerConfig, vectors_path: Path | None, files: Mapping[str, Path]) -> str:
-    """A hash of what determines the run: the entry, and the contents of the vectors and data files."""
-    plain = dataclasses.asdict(cfg)
-    digest = hashlib.sha256(json.dumps([CHECKPOINT_VERSION, plain], sort_keys=True, default=str).encode())
-    for path in [vectors_path, *(files[split] for split in SPLITS)]:
-        digest.update(b"-" if path is None else sha256_of(Path(path)).encode())
-    return digest.hexdigest()[:16]
 
 
 def _report_cost(name: str, timer: EpochTimer, fit_seconds: float, run: StageRun | None) -> None:

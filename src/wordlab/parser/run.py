@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -32,7 +30,6 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from wordlab.data.locate import sha256_of
 from wordlab.data.readers.conllu_reader import ConlluSentence, read_conllu
 from wordlab.io import atomic_path, write_json_atomic
 from wordlab.nn.callbacks import regularization_trainer_kwargs
@@ -51,7 +48,7 @@ from wordlab.text.batching import EpochShuffle
 from wordlab.text.table import build_table
 from wordlab.text.vocab import WordVocabulary
 from wordlab.tracking import StageRun
-from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint
+from wordlab.trainer import build_trainer, checkpoint_key, discard_checkpoints, resume_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +210,9 @@ def run_parser(
         seed=int(cfg.seed),
     )
     keep, timer = KeepBest("val_las"), EpochTimer()
-    run_checkpoints = Path(checkpoint_dir) / _run_key(cfg, vectors_path, files) if checkpoint_dir else None
+    run_files = [vectors_path, *(files[split] for split in SPLITS)]
+    run_key = checkpoint_key(CHECKPOINT_VERSION, cfg, run_files)
+    run_checkpoints = Path(checkpoint_dir) / run_key if checkpoint_dir else None
     regularization = regularization_trainer_kwargs(cfg.regularization)
     trainer = build_trainer(
         trainer_cfg,
@@ -318,12 +317,3 @@ def _lift_restoration(gold: Sequence[ConlluSentence], parses: Sequence[Parse]) -
         lifted += len(moved)
         restored += sum(heads[word - 1] == gold_heads[word - 1] for word in moved)
     return lifted, restored
-
-
-def _run_key(cfg: ParserConfig, vectors_path: Path | None, files: Mapping[str, Path]) -> str:
-    """A hash of what determines the run: the entry, and the contents of the vectors and treebank files."""
-    plain = dataclasses.asdict(cfg)
-    digest = hashlib.sha256(json.dumps([CHECKPOINT_VERSION, plain], sort_keys=True, default=str).encode())
-    for path in [vectors_path, *(files[split] for split in SPLITS)]:
-        digest.update(b"-" if path is None else sha256_of(Path(path)).encode())
-    return digest.hexdigest()[:16]
