@@ -108,6 +108,14 @@ class ConfigError(ValueError):
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
+def entry_error(group: str, key: str, problem: str) -> ValueError:
+    """``group.key problem`` as a ValueError carrying ``full_key`` = ``key``, which :func:`validate` turns into the
+    file, line and dotted key of the entry at fault (the task schemas' range checks raise it)."""
+    error = ValueError(f"{group}.{key} {problem}")
+    error.full_key = key  # type: ignore[attr-defined]
+    return error
+
+
 def as_choice(kind: type[Enum], value: Any, name: str) -> Any:
     """``value`` as a member of ``kind``; a ValueError naming the setting and its choices otherwise.
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from wordlab.config import Entries
+from wordlab.config import Entries, entry_error
 from wordlab.nn.config import (
     SCHEDULER_STEPPING_KEYS,
     EarlyStoppingConfig,
@@ -174,6 +174,4 @@ def check_ner_entry(cfg: Any) -> None:
 
 
 def _fail(key: str, problem: str) -> None:
-    error = ValueError(f"ner.{key} {problem}")
-    error.full_key = key  # type: ignore[attr-defined]
-    raise error
+    raise entry_error("ner", key, problem)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from wordlab.config import Entries, as_choice
+from wordlab.config import Entries, as_choice, entry_error
 from wordlab.nn.config import (
     EarlyStoppingConfig,
     RegularizationConfig,
@@ -128,9 +128,7 @@ def check_parser_entry(cfg: Any) -> None:
 
 
 def _fail(key: str, problem: str) -> None:
-    error = ValueError(f"parser.{key} {problem}")
-    error.full_key = key  # type: ignore[attr-defined]
-    raise error
+    raise entry_error("parser", key, problem)
 
 
 def parser_settings(entry: Any) -> ParserConfig:

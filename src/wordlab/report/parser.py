@@ -21,18 +21,18 @@ _COLUMN = re.compile(r"parser\.(?P<entry>[^.]+)\.(?P<split>dev|test)\.(?P<stat>u
 def parser_rows(table: pd.DataFrame, baselines: Iterable[str] = ()) -> pd.DataFrame:
     """Rows ``<method>`` / ``<method> · <entry>`` with dev and test UAS and LAS in percent."""
     baselines = set(baselines)
+    matches = [m for m in (_COLUMN.fullmatch(c) for c in table.columns) if m is not None]
+    # one parser and its baseline: rows by method alone; more entries (e.g. lift and drop): name each
+    named = len({m["entry"] for m in matches}) > 2
     rows: dict[str, dict[str, float]] = {}
-    for column in table.columns:
-        match = _COLUMN.fullmatch(column)
-        if match is None:
-            continue
-        entry = match["entry"]
+    for match in matches:
+        column, entry = match.string, match["entry"]
         for method, value in table[column].items():
             if pd.isna(value):
                 continue
             random = entry in baselines or entry.endswith("_random")
             row = f"random ({method}'s vocabulary)" if random else str(method)
-            if sum(1 for c in table.columns if _COLUMN.fullmatch(c)) > 4 * 2:  # several parser entries: name them
+            if named:
                 row = f"{row} · {entry}"
             rows.setdefault(row, {})[f"{match['split']} {match['stat'].upper()}"] = 100.0 * float(value)
     order = ["dev UAS", "dev LAS", "test UAS", "test LAS"]
