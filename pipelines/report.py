@@ -8,10 +8,11 @@ from pathlib import Path
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.nn.curves import read_curve
 from wordlab.report.embeddings import comparison_table, write_tables
+from wordlab.report.lm import write_lm_section
 from wordlab.report.parser import write_parser_section
 from wordlab.report.plots import plot_learning_curves, plot_word_groups
 from wordlab.report.runs import log_method_runs
-from wordlab.stage import argument_parser, run_stage
+from wordlab.stage import argument_parser, is_number, run_stage
 from wordlab.text.vectors import Vectors
 from wordlab.tracking import flatten
 
@@ -22,7 +23,8 @@ def _metrics_of(method: str, metrics_dirs: list[Path]) -> dict[str, float]:
         path = directory / f"{method}.json"
         if path.is_file():
             payload = json.loads(path.read_text(encoding="utf-8"))
-            merged.update({k: v for k, v in flatten(payload).items() if k != "method"})
+            # numbers only: a metrics file may also say in words what a figure means (lm.<name>.perplexity)
+            merged.update({k: float(v) for k, v in flatten(payload).items() if k != "method" and is_number(v)})
     return merged
 
 
@@ -31,14 +33,17 @@ def main() -> None:
     parser.add_argument("--metrics-dirs", type=Path, nargs="+", required=True)
     parser.add_argument("--models", type=Path, default=Path("models/embeddings"))
     parser.add_argument("--curves", type=Path, default=Path("curves/embeddings"))
+    parser.add_argument("--lm-metrics", type=Path, default=Path("metrics/lm"), help="<lm entry>.json files")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    inputs = [*args.metrics_dirs, args.models, args.curves]
+    inputs = [*args.metrics_dirs, args.models, args.curves, args.lm_metrics]
     with run_stage("report", args.params, inputs=inputs, outputs=[args.out]) as stage:
         methods = list(stage.cfg.embedding)
         table = comparison_table({m: _metrics_of(m, args.metrics_dirs) for m in methods})
         write_tables(table, args.out)
         write_parser_section(table, args.out)
+        models = {name: _metrics_of(name, [args.lm_metrics]) for name in stage.cfg.get("lm") or {}}
+        write_lm_section(table, models, args.out)
         curves = {m: read_curve(args.curves / m / "train.tsv") for m in methods}
         plot_learning_curves(curves, args.out / "plots" / "learning_curves.png", "embedding training loss")
         for method in methods:

@@ -88,6 +88,8 @@ GROUP_MODULES: dict[str, str] = {
     "cooccurrence": "wordlab.embeddings.cooccurrence.config",
     "embedding": "wordlab.embeddings.config",
     "evaluation": "wordlab.evaluation.config",
+    # The language models trained from each embedding method's vectors (train_lm_vectors@<method>).
+    "lm_vectors": "wordlab.lm.config",
 }
 
 

@@ -134,7 +134,7 @@ class StageContext:
         return self._run
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
-        numeric = {k: float(v) for k, v in flatten(metrics).items() if _is_number(v)}
+        numeric = {k: float(v) for k, v in flatten(metrics).items() if is_number(v)}
         if self.run is not None and numeric:
             self.run.log_metrics(numeric, step=step)
 
@@ -166,7 +166,7 @@ class StageContext:
         return path
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:

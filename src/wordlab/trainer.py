@@ -105,3 +105,12 @@ def checkpoint_key(version: int, settings: Any, files: Iterable[Path | None]) ->
     for path in files:
         digest.update(b"-" if path is None else sha256_of(Path(path)).encode())
     return digest.hexdigest()[:16]
+
+
+def run_checkpoint_dir(
+    checkpoint_dir: Path | None, version: int, settings: Any, files: Iterable[Path | None]
+) -> Path | None:
+    """The folder of one run's checkpoints, ``checkpoint_dir/<checkpoint_key>``; None without a checkpoint dir."""
+    if checkpoint_dir is None:
+        return None
+    return Path(checkpoint_dir) / checkpoint_key(version, settings, files)

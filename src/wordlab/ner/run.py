@@ -46,7 +46,7 @@ from wordlab.nn.selection import EpochTimer, KeepBest
 from wordlab.text.table import build_table
 from wordlab.text.vocab import UNK, WordVocabulary
 from wordlab.tracking import StageRun
-from wordlab.trainer import build_trainer, checkpoint_key, discard_checkpoints, resume_checkpoint
+from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint, run_checkpoint_dir
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,7 @@ def run_ner(
         )
         keep, timer = KeepBest("val_f1"), EpochTimer()
         run_files = [vectors_path, *(files[split] for split in SPLITS)]
-        run_key = checkpoint_key(CHECKPOINT_VERSION, cfg, run_files)
-        run_checkpoints = Path(checkpoint_dir) / run_key if checkpoint_dir else None
+        run_checkpoints = run_checkpoint_dir(checkpoint_dir, CHECKPOINT_VERSION, cfg, run_files)
         regularization = regularization_trainer_kwargs(cfg.regularization)
         trainer = build_trainer(
             trainer_cfg,

@@ -160,14 +160,7 @@ class LearningCurves(Callback):
         """Send the buffered metric points to the Trainer's loggers (MLflow: in batches, one commit each)."""
         pending, self._pending = self._pending, []
         self._last_flush = time.monotonic()
-        if not pending:
-            return
-        for logger in trainer.loggers:
-            if isinstance(logger, MLFlowLogger):
-                _log_mlflow_batch(logger, pending)
-            else:
-                for key, value, step, _ in pending:
-                    logger.log_metrics({key: value}, step=step)
+        log_points(trainer, pending)
 
     def write(self) -> None:
         """Rewrite the three curve files from what has been recorded so far."""
@@ -184,6 +177,19 @@ class LearningCurves(Callback):
         self.train = [tuple(row) for row in state_dict.get("train", [])]
         self.train_epoch = [tuple(row) for row in state_dict.get("train_epoch", [])]
         self.val = [tuple(row) for row in state_dict.get("val", [])]
+
+
+def log_points(trainer: pl.Trainer, points: Sequence[tuple[str, float, int, int]]) -> None:
+    """Send (key, value, step, milliseconds) points to the Trainer's loggers: MLflow in batches, one commit each
+    (per-step metrics logged one by one cost more than a small model's training step)."""
+    if not points:
+        return
+    for logger in trainer.loggers:
+        if isinstance(logger, MLFlowLogger):
+            _log_mlflow_batch(logger, points)
+        else:
+            for key, value, step, _ in points:
+                logger.log_metrics({key: value}, step=step)
 
 
 def _log_mlflow_batch(logger: MLFlowLogger, points: Sequence[tuple[str, float, int, int]]) -> None:

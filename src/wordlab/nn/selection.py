@@ -20,10 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class KeepBest(Callback):
-    """Copy the module's weights whenever ``monitor`` beats its best value so far (higher is better)."""
+    """Copy the module's weights whenever ``monitor`` beats its best value so far (higher is better, or lower
+    with ``mode="min"``: a perplexity)."""
 
-    def __init__(self, monitor: str = "val_f1") -> None:
+    def __init__(self, monitor: str = "val_f1", mode: str = "max") -> None:
+        if mode not in ("max", "min"):
+            raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
         self.monitor = monitor
+        self.sign = 1.0 if mode == "max" else -1.0
         self.best_score: float | None = None
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
@@ -35,7 +39,7 @@ class KeepBest(Callback):
         if value is None:
             raise RuntimeError(f"KeepBest: the module logged no {self.monitor!r} at validation")
         score = float(value)
-        if self.best_score is None or score > self.best_score:
+        if self.best_score is None or self.sign * score > self.sign * self.best_score:
             self.best_score, self.best_epoch = score, trainer.current_epoch
             self.best_state = {k: v.detach().clone() for k, v in pl_module.state_dict().items()}
         log.info(
