@@ -1,8 +1,9 @@
-"""Shared fixtures: where the real data lives, and a fresh MLflow store per test."""
+"""Shared fixtures: where the real data lives, a fresh MLflow store per test, one torch thread, interruptions."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,33 @@ def project_root() -> Path:
 def mlflow_uri(tmp_path: Path) -> str:
     """A fresh sqlite-backed MLflow store for one test."""
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+@pytest.fixture()
+def one_torch_thread() -> Iterator[None]:
+    """Tiny tensors: on a shared 2-core machine a second intra-op thread only spins. Restored afterwards."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture()
+def interrupt_at() -> Callable[[int], object]:
+    """A Lightning callback that kills a training once it has taken ``at_step`` optimiser steps (resume tests)."""
+    import lightning.pytorch as pl
+
+    class Interrupt(pl.Callback):
+        def __init__(self, at_step: int) -> None:
+            self.at_step = at_step
+
+        def on_train_batch_end(self, trainer: pl.Trainer, *args: object) -> None:
+            if trainer.global_step >= self.at_step:
+                raise RuntimeError("simulated interruption")
+
+    return Interrupt
 
 
 def _copy_tracked_tree(source: Path, target: Path) -> None:

@@ -9,8 +9,6 @@ reset gate moved before its product (the course's variant), breaks it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 from torch import nn
@@ -29,12 +27,7 @@ KINDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _problem(kind: str, seed: int = 0) -> tuple[nn.RNNBase, torch.Tensor, State]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -107,15 +108,6 @@ def test_every_model_fits_one_batch(kind: str) -> None:
     assert losses[-1] < 0.05 * losses[0]
 
 
-class _Interrupt(pl.Callback):
-    def __init__(self, at_step: int) -> None:
-        self.at_step = at_step
-
-    def on_train_batch_end(self, trainer: pl.Trainer, *args: object) -> None:
-        if trainer.global_step >= self.at_step:
-            raise RuntimeError("simulated interruption")
-
-
 @pytest.fixture(scope="module")
 def ptb(data_dir: Path) -> dict[str, Path]:
     return {split: data_dir / "ptb" / f"ptb.{split}.txt" for split in ("train", "valid", "test")}
@@ -130,7 +122,9 @@ def _small(**overrides: object) -> NeuralLMConfig:
     return NeuralLMConfig(**settings)  # type: ignore[arg-type]
 
 
-def test_interrupted_training_resumes_to_the_same_model(ptb: dict[str, Path], tmp_path: Path) -> None:
+def test_interrupted_training_resumes_to_the_same_model(
+    ptb: dict[str, Path], tmp_path: Path, interrupt_at: Callable[[int], pl.Callback]
+) -> None:
     """Killed in its second epoch, the run resumes from the first epoch's checkpoint and ends as an uninterrupted
     run does: same metrics, same gradient-norm curve, same learning rate schedule."""
     cfg = _small(lr_decay=4.0)
@@ -144,7 +138,7 @@ def test_interrupted_training_resumes_to_the_same_model(ptb: dict[str, Path], tm
     whole = run("a")
     steps_per_epoch = len(read_curve(tmp_path / "a" / "curves" / "train.tsv")) // 2
     with pytest.raises(RuntimeError, match="simulated interruption"):
-        run("b", callbacks=[_Interrupt(steps_per_epoch + 3)])
+        run("b", callbacks=[interrupt_at(steps_per_epoch + 3)])
     assert list((tmp_path / "b-checkpoints").rglob("last.ckpt"))
     resumed = run("b")
     assert resumed == whole

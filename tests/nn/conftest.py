@@ -7,7 +7,6 @@ the process-wide settings Lightning changes (deterministic algorithms) so that o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,8 @@ SCHEDULES = {
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """The toolkit's tests use tiny tensors: on a shared 2-core machine a second intra-op thread only spins."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_torch_thread(one_torch_thread: None) -> None:
+    """The toolkit's tests use tiny tensors (the root conftest's one_torch_thread, for every test here)."""
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -143,16 +144,9 @@ def test_unseen_relation_and_tag_are_parsed(trained: tuple[Path, dict], tmp_path
     assert sum(w.head == 0 for w in parsed.words) == 1
 
 
-class _Interrupt(pl.Callback):
-    def __init__(self, at_step: int) -> None:
-        self.at_step = at_step
-
-    def on_train_batch_end(self, trainer: pl.Trainer, *args: object) -> None:
-        if trainer.global_step >= self.at_step:
-            raise RuntimeError("simulated interruption")
-
-
-def test_interrupted_training_resumes_to_the_same_parser(ewt: dict[str, Path], tmp_path: Path) -> None:
+def test_interrupted_training_resumes_to_the_same_parser(
+    ewt: dict[str, Path], tmp_path: Path, interrupt_at: Callable[[int], pl.Callback]
+) -> None:
     """Killed in its second epoch, the run resumes from the first epoch's checkpoint and ends as an uninterrupted
     run does: same metrics, byte-identical predictions."""
     cfg = ParserConfig(vectors=None, epochs=2, batch_size=500, precomputed=500, seed=5)
@@ -166,7 +160,7 @@ def test_interrupted_training_resumes_to_the_same_parser(ewt: dict[str, Path], t
 
     whole = run("a")
     with pytest.raises(RuntimeError, match="simulated interruption"):
-        run("b", callbacks=[_Interrupt(20)])
+        run("b", callbacks=[interrupt_at(20)])
     assert list((tmp_path / "b-checkpoints").rglob("last.ckpt"))
     resumed = run("b")
     assert resumed == whole
