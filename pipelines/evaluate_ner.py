@@ -14,7 +14,6 @@ from wordlab.config import TrainerConfig
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.io import write_json_atomic
 from wordlab.ner.config import NerConfig
-from wordlab.ner.run import run_ner
 from wordlab.stage import argument_parser, run_stage
 
 
@@ -31,6 +30,9 @@ def main() -> None:
     with run_stage(f"evaluate_ner@{args.method}", args.params, inputs=[args.vectors], outputs=outputs) as stage:
         files = stage.locator.paths("conll2003")  # located and verified before the MLflow run opens
         stage.set_tags({"embedding.method": args.method})
+        # Lightning's import costs some 10 s: made only once the stage's checks have passed.
+        from wordlab.ner.run import run_ner
+
         trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
         for tagger in stage.cfg.ner:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from wordlab.config import ConfigError, TrainerConfig
 from wordlab.embeddings.glove.config import GloveConfig
-from wordlab.embeddings.run import train_method
 from wordlab.embeddings.word2vec.config import Word2VecConfig
 from wordlab.stage import argument_parser, run_stage
 
@@ -29,6 +28,9 @@ def main() -> None:
             raise ConfigError(
                 f"{args.params}: no embedding method {args.method!r} (it has {list(stage.cfg.embedding)})"
             )
+        # Lightning's import costs some 10 s: made only once the stage's checks have passed.
+        from wordlab.embeddings.run import train_method
+
         metrics = train_method(
             method=args.method,
             method_cfg=stage.settings(f"embedding.{args.method}", Word2VecConfig | GloveConfig),

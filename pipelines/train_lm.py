@@ -17,7 +17,6 @@ from wordlab.config import TrainerConfig
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.io import write_json_atomic
 from wordlab.lm.config import KneserNeyConfig, NeuralLMConfig
-from wordlab.lm.run import run_kneser_ney, run_neural
 from wordlab.stage import StageContext, argument_parser, run_stage
 
 
@@ -61,6 +60,9 @@ def _train(
 ) -> dict[str, Any]:
     kind = KneserNeyConfig if stage.cfg[group][name].model == "kneser_ney" else NeuralLMConfig
     entry = stage.settings(f"{group}.{name}", kind)
+    # Lightning's import costs some 10 s: made only once the stage's checks have passed.
+    from wordlab.lm.run import run_kneser_ney, run_neural
+
     if isinstance(entry, KneserNeyConfig):
         if vectors is not None:
             raise SystemExit(f"{group}.{name}: the n-gram model takes no vectors; list it in the lm group")

@@ -14,7 +14,6 @@ from wordlab.config import TrainerConfig
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.io import write_json_atomic
 from wordlab.parser.config import ParserConfig
-from wordlab.parser.run import run_parser
 from wordlab.stage import argument_parser, run_stage
 
 
@@ -33,6 +32,9 @@ def main() -> None:
         paths = stage.locator.paths("ud_english_ewt")  # located and verified before the MLflow run opens
         files = {"train": paths["train"], "dev": paths["validation"], "test": paths["test"]}
         stage.set_tags({"embedding.method": args.method})
+        # Lightning's import costs some 10 s: made only once the stage's checks have passed.
+        from wordlab.parser.run import run_parser
+
         trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
         for name in stage.cfg.parser:
