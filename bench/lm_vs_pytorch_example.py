@@ -15,11 +15,15 @@ example's headline one, 2 x 200 LSTM, tied, dropout 0.2, bptt 35, batch 20, lr 2
 the other in this process with the same number of torch threads. Training throughput is the tokens of the
 training epochs over their wall time (the training loop alone, validation excluded, Lightning's own overhead
 included); validation perplexity is measured by the example's ``evaluate`` for both, after the same epochs.
+``--output-bf16`` turns on wordlab's ``output_bf16`` (the softmax layer's products in bfloat16 during training, see
+:mod:`wordlab.nn.low_precision`; the example stays float32 throughout): the line records it, and the perplexity
+ratio shows what it costs.
 
 Prints one JSON line: each side's tokens per second, valid perplexity and epoch seconds; the speed ratio
 (wordlab / example) and the perplexity ratio; the machine's load average and the threads.
 
-    python bench/lm_vs_pytorch_example.py [--epochs 1] [--threads 2] [--precision bf16-mixed] [--max-batches N]
+    python bench/lm_vs_pytorch_example.py [--epochs 1] [--threads 2] [--output-bf16] [--precision bf16-mixed]
+        [--max-batches N]
 """
 
 from __future__ import annotations
@@ -201,12 +205,14 @@ class _TrainingClock(pl.Callback):
             self.seconds.append(time.perf_counter() - self.started)
 
 
-def run_wordlab(data: Path, epochs: int, max_batches: int | None, threads: int, precision: str) -> dict[str, Any]:
+def run_wordlab(
+    data: Path, epochs: int, max_batches: int | None, threads: int, precision: str, output_bf16: bool
+) -> dict[str, Any]:
     vocabulary = build_vocabulary(data / "ptb.train.txt")
     train, valid = (read_stream(data / f"ptb.{split}.txt", vocabulary) for split in ("train", "valid"))
     pl.seed_everything(SEED, verbose=False)
     network = RecurrentLM(len(vocabulary), cell="lstm", embedding_dim=EMSIZE, hidden=NHID, layers=NLAYERS,
-                          dropout=DROPOUT, tied=True)  # fmt: skip
+                          dropout=DROPOUT, tied=True, output_bf16=output_bf16)  # fmt: skip
     module = LanguageModelModule(network, optimizer={"_target_": "torch.optim.SGD", "lr": LR}, grad_clip=CLIP,
                                  lr_decay=4.0, seed=SEED)  # fmt: skip
     clock = _TrainingClock()
@@ -224,6 +230,7 @@ def run_wordlab(data: Path, epochs: int, max_batches: int | None, threads: int, 
         "epoch_seconds": [round(s, 1) for s in clock.seconds],
         "valid_ppl": [valid_ppl],
         "precision": precision,
+        "output_bf16": output_bf16,
         "_stream": torch.from_numpy(train),
     }
 
@@ -250,12 +257,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--precision", default="32-true", help="wordlab's Lightning precision (bf16-mixed: AMX)")
+    parser.add_argument("--output-bf16", action="store_true", help="wordlab's lm.<model>.output_bf16 (AMX)")
     parser.add_argument("--max-batches", type=int, default=None, help="a quick trial: batches per epoch")
     parser.add_argument("--skip-example", action="store_true")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()
-    ours = run_wordlab(args.data, args.epochs, args.max_batches, args.threads, args.precision)
+    ours = run_wordlab(args.data, args.epochs, args.max_batches, args.threads, args.precision, args.output_bf16)
     line: dict[str, Any] = {"epochs": args.epochs, "threads": args.threads, "max_batches": args.max_batches}
     if not args.skip_example:
         torch.set_num_threads(args.threads)

@@ -80,18 +80,32 @@ def test_truncated_bptt_carries_the_hidden_state_across_batches(tmp_path: Path) 
     assert np.mean(hits["carried"]) > 0.95 and np.mean(hits["reset"]) < 0.4
 
 
-@pytest.mark.parametrize("kind", ["fixed_window", "rnn_tanh", "rnn_relu", "gru", "lstm"])
+# ``_bf16``: the output layer's products in bfloat16 (wordlab.nn.low_precision) must not stop a model learning.
+MODEL_KINDS = ["fixed_window", "rnn_tanh", "rnn_relu", "gru", "lstm", "fixed_window_bf16", "lstm_bf16"]
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_every_model_fits_one_batch(kind: str) -> None:
     torch.manual_seed(0)
     vocab = 50
+    kind, bf16, _ = kind.partition("_bf16")
     if kind == "fixed_window":
-        network: torch.nn.Module = FixedWindowLM(vocab, context=3, embedding_dim=32, hidden=32, dropout=0.0)
+        network: torch.nn.Module = FixedWindowLM(
+            vocab, context=3, embedding_dim=32, hidden=32, dropout=0.0, output_bf16=bool(bf16)
+        )
         inputs = torch.randint(0, vocab, (64, 3))
         targets = torch.randint(0, vocab, (64,))
     else:
         cell, _, nonlinearity = kind.partition("_")
         network = RecurrentLM(
-            vocab, cell=cell, embedding_dim=32, hidden=32, layers=2, dropout=0.0, nonlinearity=nonlinearity or "tanh"
+            vocab,
+            cell=cell,
+            embedding_dim=32,
+            hidden=32,
+            layers=2,
+            dropout=0.0,
+            nonlinearity=nonlinearity or "tanh",
+            output_bf16=bool(bf16),
         )
         stream = torch.randint(0, vocab, (11, 6))
         inputs, targets = stream[:-1], stream[1:]

@@ -101,6 +101,9 @@ class NeuralLMConfig:
     # Press & Wolf (2017): the output layer shares the input embeddings (needs hidden == embedding_dim).
     tied: bool = True
     init_range: float = 0.1  # embeddings and output weights start uniform in +-init_range (the reference example)
+    # Training's output-layer products in bfloat16 (wordlab.nn.low_precision): faster on CPUs with AMX or AVX-512
+    # BF16 and on GPUs, slower elsewhere; validation, test scoring and sampling stay float32.
+    output_bf16: bool = False
     bptt: int = 35  # truncation length: backpropagation stops at the batch's first step, the state carries on
     batch_size: int = 20
     eval_batch_size: int = 10  # validation and test streams, as the reference example evaluates

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from wordlab.nn.low_precision import linear_in_bf16
+
 
 class FixedWindowLM(nn.Module):
     def __init__(
@@ -28,12 +30,14 @@ class FixedWindowLM(nn.Module):
         dropout: float = 0.2,
         tied: bool = True,
         init_range: float = 0.1,
+        output_bf16: bool = False,
         pretrained: np.ndarray | None = None,
     ) -> None:
         super().__init__()
         if tied and hidden != embedding_dim:
             raise ValueError(f"tied weights need hidden == embedding_dim, got {hidden} and {embedding_dim}")
         self.context = context
+        self.output_bf16 = output_bf16  # training's output products in bfloat16; scoring stays float32
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         self.drop = nn.Dropout(dropout)
         self.hidden = nn.Linear(context * embedding_dim, hidden)
@@ -52,4 +56,6 @@ class FixedWindowLM(nn.Module):
         """Logits (B, V) for windows (B, context) of ids, oldest word first."""
         x = self.drop(self.embedding(windows).flatten(1))
         h = torch.tanh(self.hidden(x))
+        if self.output_bf16 and self.training:
+            return linear_in_bf16(self.decoder, self.drop(h)), None
         return self.decoder(self.drop(h)), None

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from wordlab.nn.low_precision import linear_in_bf16
+
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
 CELLS: dict[str, type[nn.GRU] | type[nn.LSTM] | type[nn.RNN]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -33,6 +35,7 @@ class RecurrentLM(nn.Module):
         tied: bool = True,
         nonlinearity: str = "tanh",
         init_range: float = 0.1,
+        output_bf16: bool = False,
         pretrained: np.ndarray | None = None,
     ) -> None:
         super().__init__()
@@ -41,6 +44,7 @@ class RecurrentLM(nn.Module):
         if tied and hidden != embedding_dim:
             raise ValueError(f"tied weights need hidden == embedding_dim, got {hidden} and {embedding_dim}")
         self.cell, self.hidden, self.layers = cell, hidden, layers
+        self.output_bf16 = output_bf16  # training's output products in bfloat16; scoring stays float32
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         self.drop = nn.Dropout(dropout)
         between = dropout if layers > 1 else 0.0
@@ -69,6 +73,8 @@ class RecurrentLM(nn.Module):
         if state is None:
             state = self.initial_state(ids.shape[1])
         outputs, state = self.rnn(self.drop(self.embedding(ids)), state)
+        if self.output_bf16 and self.training:
+            return linear_in_bf16(self.decoder, self.drop(outputs)), state
         return self.decoder(self.drop(outputs)), state
 
 

@@ -207,6 +207,7 @@ def network_arguments(cfg: NeuralLMConfig) -> dict[str, Any]:
         "dropout": float(cfg.regularization.dropout),
         "tied": bool(cfg.tied),
         "init_range": float(cfg.init_range),
+        "output_bf16": bool(cfg.output_bf16),
     }
     if cfg.model == Architecture.fixed_window:
         return {**common, "context": int(cfg.context)}
