@@ -104,3 +104,13 @@ def repo_copy(tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "test copy"]):
         subprocess.run(command, check=True, capture_output=True)
     return repo
+
+
+# The smoke `dvc repro` takes half the suite's time on its own. Collected last (tests/test_pipeline.py sorts late),
+# one xdist worker would start it after minutes of other tests; collected first, the other worker runs the rest beside
+# it.
+LONGEST_FIRST = ("tests/test_pipeline.py::",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
