@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.nn.curves import read_curve
+from wordlab.report.classify import write_classify_section
 from wordlab.report.embeddings import comparison_table, write_tables
 from wordlab.report.lm import write_lm_section
 from wordlab.report.parser import write_parser_section
@@ -42,6 +43,7 @@ def main() -> None:
         table = comparison_table({m: _metrics_of(m, args.metrics_dirs) for m in methods})
         write_tables(table, args.out)
         write_parser_section(table, args.out)
+        write_classify_section(table, args.out)
         models = {name: _metrics_of(name, [args.lm_metrics]) for name in stage.cfg.get("lm") or {}}
         write_lm_section(table, models, args.out)
         curves = {m: read_curve(args.curves / m / "train.tsv") for m in methods}

@@ -68,6 +68,8 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(
         assert len(vectors) == trained["vocab_size"] > 1000
         assert f"Running stage 'train_parser@{method}'" in first
         _check_parser_outputs(repo_copy, method)
+        assert f"Running stage 'train_classifier@{method}'" in first
+        _check_classifier_outputs(repo_copy, method)
     _check_report_and_method_runs(repo_copy, methods)
     _check_language_models(repo_copy, methods, first)
     stats = json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())
@@ -130,6 +132,23 @@ def _check_parser_outputs(repo: Path, method: str) -> None:
         dev_curve = (repo / "curves" / "parser_dev" / method / f"{entry}.tsv").read_text().splitlines()
         assert dev_curve[0] == "step\tepoch\tuas\tlas" and len(dev_curve) == 2  # one epoch in the smoke run
     section = (repo / "reports" / "parser.md").read_text()
+    assert f"| {method} " in section and f"random ({method}'s vocabulary)" in section
+
+
+def _check_classifier_outputs(repo: Path, method: str) -> None:
+    """Each classifier entry scored every SST sentence of its task (the published counts), its accuracy is the
+    share of rows of its predictions file whose prediction is right, and the report shows it."""
+    metrics = json.loads((repo / "metrics" / "classify" / f"{method}.json").read_text())
+    sentences = {"binary": 1821, "fine": 2210}  # SST test sentences (binary: neutral dropped), the data README
+    for entry in ("bilstm", "bilstm_random"):
+        assert (repo / "models" / "classify" / method / entry / "classifier.binary.pt").stat().st_size > 0
+        for task, count in sentences.items():
+            rows = pd.read_csv(repo / "predictions" / "classify" / method / entry / f"predictions.{task}.test.tsv",
+                               sep="\t", quoting=3, keep_default_na=False)  # fmt: skip
+            assert len(rows) == count
+            share = float((rows["actual"] == rows["predicted"]).mean())
+            assert metrics[f"classify.{entry}.{task}.test.accuracy"] == pytest.approx(share, abs=1e-12)
+    section = (repo / "reports" / "classify.md").read_text()
     assert f"| {method} " in section and f"random ({method}'s vocabulary)" in section
 
 
