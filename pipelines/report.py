@@ -13,6 +13,7 @@ from wordlab.report.lm import write_lm_section
 from wordlab.report.parser import write_parser_section
 from wordlab.report.plots import plot_learning_curves, plot_word_groups
 from wordlab.report.runs import log_method_runs
+from wordlab.report.tagger import write_tagger_section
 from wordlab.stage import argument_parser, is_number, run_stage
 from wordlab.text.vectors import Vectors
 from wordlab.tracking import flatten
@@ -44,6 +45,7 @@ def main() -> None:
         write_tables(table, args.out)
         write_parser_section(table, args.out)
         write_classify_section(table, args.out)
+        write_tagger_section(table, args.out)
         models = {name: _metrics_of(name, [args.lm_metrics]) for name in stage.cfg.get("lm") or {}}
         write_lm_section(table, models, args.out)
         curves = {m: read_curve(args.curves / m / "train.tsv") for m in methods}

@@ -1,8 +1,15 @@
-"""DVC stage ``train_parser@<method>``: every configured parser on one embedding method's vectors.
+"""DVC stages ``train_parser@<method>`` and ``train_parser_predicted@<method>``: the configured parsers on one
+embedding method's vectors, with gold tags or with a tagger's.
 
-Each ``parser.<entry>`` is trained on UD English EWT train (gold UPOS), early-stopped on dev LAS, and parses dev
-and test; an entry that names vectors gets this method's, so the same parsers compare every method. Entries with
+Each ``parser.<entry>`` is trained on UD English EWT train, early-stopped on dev LAS, and parses dev and test; an
+entry that names vectors gets this method's, so the same parsers compare every method. Entries with
 ``random_init: true`` are the baselines: this method's vocabulary and dimension, random initial values.
+
+``--tags gold`` (train_parser) trains the entries with ``tags: gold`` on the treebank's files. ``--tags predicted``
+(train_parser_predicted) trains those with ``tags: predicted`` on the files the ``train_tagger`` stage wrote for
+the entry's ``tagger`` (``--tagged``: the method's tagger folder): the treebank with its UPOS replaced, the
+training set's by the tagger's jackknife. Two stages, because a DVC stage's dependencies cannot depend on a
+parameter: only the predicted-tag parsers wait for the tagger.
 """
 
 from __future__ import annotations
@@ -26,11 +33,17 @@ def main() -> None:
     parser.add_argument("--curves", type=Path, required=True, help="loss curves, <parser>/{train,val}.tsv")
     parser.add_argument("--dev-curves", type=Path, required=True, help="dev UAS and LAS per epoch, <parser>.tsv")
     parser.add_argument("--checkpoints", type=Path, default=Path("checkpoints"))
+    parser.add_argument("--tags", choices=["gold", "predicted"], default="gold")
+    parser.add_argument("--tagged", type=Path, help="with --tags predicted: <tagger entry>/tagged.<split>.conllu")
     args = parser.parse_args()
+    if args.tags == "predicted" and args.tagged is None:
+        parser.error("--tags predicted needs --tagged, the tagger stage's output folder")
     outputs = [args.out, args.metrics, args.curves, args.dev_curves, args.checkpoints]
-    with run_stage(f"train_parser@{args.method}", args.params, inputs=[args.vectors], outputs=outputs) as stage:
+    stage_name = "train_parser" if args.tags == "gold" else "train_parser_predicted"
+    inputs = [args.vectors] + ([args.tagged] if args.tags == "predicted" else [])
+    with run_stage(f"{stage_name}@{args.method}", args.params, inputs=inputs, outputs=outputs) as stage:
         paths = stage.locator.paths("ud_english_ewt")  # located and verified before the MLflow run opens
-        files = {"train": paths["train"], "dev": paths["validation"], "test": paths["test"]}
+        gold_files = {"train": paths["train"], "dev": paths["validation"], "test": paths["test"]}
         stage.set_tags({"embedding.method": args.method})
         # Lightning's import costs some 10 s: made only once the stage's checks have passed.
         from wordlab.parser.run import run_parser
@@ -39,7 +52,18 @@ def main() -> None:
         metrics: dict[str, float] = {}
         for name in stage.cfg.parser:
             entry = stage.settings(f"parser.{name}", ParserConfig)
+            if entry.tags != args.tags:
+                continue
             entry = dataclasses.replace(entry, vectors=args.method if entry.vectors is not None else None)
+            files = gold_files
+            if args.tags == "predicted":
+                files = {split: args.tagged / entry.tagger / f"tagged.{split}.conllu" for split in gold_files}
+                missing = [str(path) for path in files.values() if not path.is_file()]
+                if missing:
+                    raise FileNotFoundError(
+                        f"parser.{name}.tagger is {entry.tagger!r}, but the tagger stage wrote no {', '.join(missing)}"
+                        " (name an entry of the tagger group)"
+                    )
             metrics.update(
                 run_parser(
                     name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -68,6 +69,9 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(
         assert len(vectors) == trained["vocab_size"] > 1000
         assert f"Running stage 'train_parser@{method}'" in first
         _check_parser_outputs(repo_copy, method)
+        assert f"Running stage 'train_tagger@{method}'" in first
+        assert f"Running stage 'train_parser_predicted@{method}'" in first
+        _check_tagger_and_predicted_tag_parser(repo_copy, method)
         assert f"Running stage 'train_classifier@{method}'" in first
         _check_classifier_outputs(repo_copy, method)
     _check_report_and_method_runs(repo_copy, methods)
@@ -133,6 +137,31 @@ def _check_parser_outputs(repo: Path, method: str) -> None:
         assert dev_curve[0] == "step\tepoch\tuas\tlas" and len(dev_curve) == 2  # one epoch in the smoke run
     section = (repo / "reports" / "parser.md").read_text()
     assert f"| {method} " in section and f"random ({method}'s vocabulary)" in section
+
+
+def _check_tagger_and_predicted_tag_parser(repo: Path, method: str) -> None:
+    """The tagger's test accuracy is a recount of its tagged file against the treebank (read by `conllu`); the
+    predicted-tag parser trained and parsed every test sentence; both report sections show the method."""
+    import conllu
+
+    from wordlab.data.readers.conllu_reader import read_conllu
+
+    data = Path(os.environ["WORDLAB_DATA_DIR"]) / "ud-english-ewt" / "en_ewt-ud-test.conllu"
+    tagged = repo / "models" / "tagger" / method / "bilstm" / "tagged.test.conllu"
+    pairs = [(g["upos"], t["upos"])
+             for gs, ts in zip(conllu.parse(data.read_text()), conllu.parse(tagged.read_text()), strict=True)
+             for g, t in zip(gs, ts, strict=True) if isinstance(g["id"], int)]  # fmt: skip
+    metrics = json.loads((repo / "metrics" / "tagger" / f"{method}.json").read_text())
+    assert metrics["tagger.bilstm.test.accuracy"] == pytest.approx(sum(g == t for g, t in pairs) / len(pairs))
+    parsed = read_conllu(
+        repo / "models" / "parser_predicted" / method / "chen_manning_predicted" / "predictions.test.conllu"
+    )
+    assert len(parsed) == 2077
+    assert [w.upos for s in parsed for w in s.words] == [t for _, t in pairs]  # parsed with the tagger's tags
+    parser_metrics = json.loads((repo / "metrics" / "parser_predicted" / f"{method}.json").read_text())
+    assert 0.0 < parser_metrics["parser.chen_manning_predicted.test.las"] <= 1.0
+    assert f"| {method} " in (repo / "reports" / "tagger.md").read_text()
+    assert f"| {method} · chen_manning_predicted " in (repo / "reports" / "parser.md").read_text()
 
 
 def _check_classifier_outputs(repo: Path, method: str) -> None:

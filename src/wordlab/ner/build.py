@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from wordlab.ner.bilstm import BiLstmTagger
 from wordlab.ner.module import NerTagger
 from wordlab.ner.window import WindowTagger
+from wordlab.text.bilstm_tagger import BiLstmTagger
 from wordlab.text.characters import CharCnn
 from wordlab.text.embedding import TokenEmbedding
 from wordlab.text.heads import CrfHead, SoftmaxHead

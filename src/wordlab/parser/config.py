@@ -71,8 +71,10 @@ class ParserConfig:
     train_words_min_count: int | None = 2
     transition_system: TransitionSystem = TransitionSystem.arc_standard
     nonprojective: NonProjective = NonProjective.lift
-    # Where the POS features come from: the treebank's UPOS (gold) or a tagger's output (not built yet).
+    # Where the POS features come from: the treebank's UPOS (gold), or the `tagger` entry's output (predicted; its
+    # training set tagged by the tagger's jackknife), trained and scored by the train_parser_predicted stage.
     tags: TagSource = TagSource.gold
+    tagger: str = "bilstm"
     pos_dim: int = 50
     label_dim: int = 50
     hidden: int = 200
@@ -118,8 +120,6 @@ def check_parser_entry(cfg: Any) -> None:
         _fail("init_range", f"must be positive, got {cfg.init_range}")
     if cfg.train_words_min_count is not None and int(cfg.train_words_min_count) < 1:
         _fail("train_words_min_count", f"must be >= 1 or null, got {cfg.train_words_min_count}")
-    if cfg.tags == TagSource.predicted:
-        _fail("tags", "'predicted' needs the tagger stage, which does not exist yet: use 'gold'")
     try:
         check_regularization(cfg.regularization, prefix="parser.regularization.")
     except ValueError as error:

@@ -26,14 +26,15 @@ def parser_rows(table: pd.DataFrame, baselines: Iterable[str] = ()) -> pd.DataFr
 def write_parser_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable[str] = ()) -> None:
     """``parser.md`` (always written, as the stage declares it: without parser metrics it says so)."""
     rows = parser_rows(table, baselines)
-    title = "## Dependency parsing (UD English EWT, gold UPOS)\n\n"
+    title = "## Dependency parsing (UD English EWT)\n\n"
     if rows.empty:
         text = title + "No parser was trained in this run (the `parser` selection is empty).\n"
     else:
         text = (
             title
             + "UAS and LAS in percent by the CoNLL 2018 convention (punctuation counted, relation subtypes "
-            + "stripped).\n\n"
+            + "stripped). Entries with `tags: predicted` (e.g. chen_manning_predicted) parse with the tagger's UPOS, "
+            + "the others with the treebank's.\n\n"
             + rows.to_markdown(floatfmt=".2f")
             + "\n"
         )

@@ -5,6 +5,7 @@
 - :mod:`.embedding`: the token embedding (pretrained rows frozen or fine-tuned at a learning-rate scale, own rows,
   casing and character features); :mod:`.casing`, :mod:`.characters`: those features (Ma & Hovy's CNN).
 - :mod:`.encoders`: recurrent encoders over padded batches (torch's fused LSTM, GRU, RNN).
-- :mod:`.crf`, :mod:`.heads`: the linear-chain CRF and the per-token output layers (softmax or CRF).
+- :mod:`.crf`, :mod:`.heads`: the linear-chain CRF and the per-token output layers (softmax or CRF);
+  :mod:`.bilstm_tagger`: the BiLSTM that gives per-token scores; :mod:`.pooling`: one vector per sentence.
 - :mod:`.batching`: sentences as padded, length-bucketed tensor batches.
 """

@@ -1,7 +1,8 @@
 """A bidirectional LSTM tagger (Lample et al. 2016), from token ids to per-token tag scores (batch, time, tags).
 
 It reads the whole sentence in both directions, with Ma & Hovy (2016)'s character CNN in the token features when
-configured. Dropout follows Lample et al.: on the token features and on the layer below the output.
+configured. Dropout follows Lample et al.: on the token features and on the layer below the output. Shared by the
+named-entity tagger (with a CRF over its scores) and the part-of-speech tagger, so it lives in the text toolkit.
 """
 
 from __future__ import annotations
