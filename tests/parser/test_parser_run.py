@@ -144,6 +144,8 @@ def test_unseen_relation_and_tag_are_parsed(trained: tuple[Path, dict], tmp_path
     assert sum(w.head == 0 for w in parsed.words) == 1
 
 
+# Half a minute of three parser trainings: under the slow marker to keep the default suite inside 10 minutes.
+@pytest.mark.slow
 def test_interrupted_training_resumes_to_the_same_parser(
     ewt: dict[str, Path], tmp_path: Path, interrupt_at: Callable[[int], pl.Callback]
 ) -> None:

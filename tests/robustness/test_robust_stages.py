@@ -238,6 +238,9 @@ def test_a_failed_experiment_run_puts_the_committed_params_back(repo_copy: Path)
     assert not (repo_copy / "data" / "prepared").exists()
 
 
+# A minute of two real trainings and a SIGKILL: under the slow marker to keep the default suite inside 10 minutes
+# (in-process resume of the embedding kernels is in tests/embeddings).
+@pytest.mark.slow
 def test_a_killed_training_resumes_to_the_same_vectors_and_its_run_is_closed_killed(project: Path) -> None:
     _edit(project, {"embedding|skipgram|chunk_words": 20_000, "embedding|skipgram|epochs": 2})
     done = _stage(project, "prepare_corpus.py")
