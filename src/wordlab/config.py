@@ -118,6 +118,16 @@ def entry_error(group: str, key: str, problem: str) -> ValueError:
     return error
 
 
+def entry_settings(kind: type[T], entry: Any) -> T:
+    """A task entry as the library takes it: the schema dataclass ``kind``, validated by OmegaConf and its
+    ``__post_init__`` (an instance of ``kind`` passes through)."""
+    if isinstance(entry, kind):
+        return entry
+    settings = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(kind), entry))
+    assert isinstance(settings, kind)
+    return settings
+
+
 def as_choice(kind: type[Enum], value: Any, name: str) -> Any:
     """``value`` as a member of ``kind``; a ValueError naming the setting and its choices otherwise.
 

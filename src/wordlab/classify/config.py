@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from wordlab.config import Entries, as_choice, entry_error
+from wordlab.config import Entries, as_choice, entry_error, entry_settings
 from wordlab.nn.config import (
     EarlyStoppingConfig,
     RegularizationConfig,
     StopMode,
-    check_regularization,
+    check_entry_regularization,
     check_target_node,
 )
 
@@ -134,11 +134,7 @@ def check_classifier_entry(cfg: Any) -> None:
         _fail("tasks", "must name at least one of 'binary', 'fine'")
     if len(set(cfg.tasks)) != len(cfg.tasks):
         _fail("tasks", f"names a task twice: {[str(task) for task in cfg.tasks]}")
-    try:
-        check_regularization(cfg.regularization, prefix="classify.regularization.")
-    except ValueError as error:
-        error.full_key = "regularization"  # type: ignore[attr-defined]
-        raise
+    check_entry_regularization(cfg.regularization, "classify")
 
 
 def _fail(key: str, problem: str) -> None:
@@ -147,11 +143,4 @@ def _fail(key: str, problem: str) -> None:
 
 def classifier_settings(entry: Any) -> ClassifierConfig:
     """An entry as the library takes it: the schema's dataclass, validated (a dataclass passes through)."""
-    if isinstance(entry, ClassifierConfig):
-        return entry
-    from omegaconf import OmegaConf
-
-    merged = OmegaConf.merge(OmegaConf.structured(ClassifierConfig), entry)
-    settings = OmegaConf.to_object(merged)
-    assert isinstance(settings, ClassifierConfig)
-    return settings
+    return entry_settings(ClassifierConfig, entry)

@@ -49,6 +49,16 @@ class RegularizationConfig:
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
 
 
+def check_entry_regularization(cfg: RegularizationConfig, group: str) -> None:
+    """:func:`check_regularization` for a task entry's ``regularization`` node: the error names the group's key
+    and carries ``full_key`` ``regularization`` for the config's file-and-line report."""
+    try:
+        check_regularization(cfg, prefix=f"{group}.regularization.")
+    except ValueError as error:
+        error.full_key = "regularization"  # type: ignore[attr-defined]
+        raise
+
+
 def check_regularization(cfg: RegularizationConfig, prefix: str = "regularization.") -> None:
     """The range checks a schema cannot express; raise ``ValueError`` naming the key (under ``prefix``)."""
     if not 0.0 <= cfg.dropout < 1.0:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from wordlab.config import Entries, as_choice, entry_error
+from wordlab.config import Entries, as_choice, entry_error, entry_settings
 from wordlab.nn.config import (
     EarlyStoppingConfig,
     RegularizationConfig,
     StopMode,
-    check_regularization,
+    check_entry_regularization,
     check_target_node,
 )
 
@@ -120,11 +120,7 @@ def check_parser_entry(cfg: Any) -> None:
         _fail("init_range", f"must be positive, got {cfg.init_range}")
     if cfg.train_words_min_count is not None and int(cfg.train_words_min_count) < 1:
         _fail("train_words_min_count", f"must be >= 1 or null, got {cfg.train_words_min_count}")
-    try:
-        check_regularization(cfg.regularization, prefix="parser.regularization.")
-    except ValueError as error:
-        error.full_key = "regularization"  # type: ignore[attr-defined]
-        raise
+    check_entry_regularization(cfg.regularization, "parser")
 
 
 def _fail(key: str, problem: str) -> None:
@@ -133,11 +129,4 @@ def _fail(key: str, problem: str) -> None:
 
 def parser_settings(entry: Any) -> ParserConfig:
     """An entry as the library takes it: the schema's dataclass, validated (a dataclass passes through)."""
-    if isinstance(entry, ParserConfig):
-        return entry
-    from omegaconf import OmegaConf
-
-    merged = OmegaConf.merge(OmegaConf.structured(ParserConfig), entry)
-    settings = OmegaConf.to_object(merged)
-    assert isinstance(settings, ParserConfig)
-    return settings
+    return entry_settings(ParserConfig, entry)

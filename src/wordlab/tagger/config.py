@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wordlab.config import Entries, entry_error
+from wordlab.config import Entries, entry_error, entry_settings
 from wordlab.nn.config import (
     EarlyStoppingConfig,
     RegularizationConfig,
     StopMode,
-    check_regularization,
+    check_entry_regularization,
     check_target_node,
 )
 
@@ -87,11 +87,7 @@ def check_tagger_entry(cfg: Any) -> None:
         _fail("pretrained_lr_scale", f"must be positive (freeze: true stops the rows), got {cfg.pretrained_lr_scale}")
     if cfg.train_words_min_count is not None and int(cfg.train_words_min_count) < 1:
         _fail("train_words_min_count", f"must be >= 1 or null, got {cfg.train_words_min_count}")
-    try:
-        check_regularization(cfg.regularization, prefix="tagger.regularization.")
-    except ValueError as error:
-        error.full_key = "regularization"  # type: ignore[attr-defined]
-        raise
+    check_entry_regularization(cfg.regularization, "tagger")
 
 
 def _fail(key: str, problem: str) -> None:
@@ -100,11 +96,4 @@ def _fail(key: str, problem: str) -> None:
 
 def tagger_settings(entry: Any) -> TaggerConfig:
     """An entry as the library takes it: the schema's dataclass, validated (a dataclass passes through)."""
-    if isinstance(entry, TaggerConfig):
-        return entry
-    from omegaconf import OmegaConf
-
-    merged = OmegaConf.merge(OmegaConf.structured(TaggerConfig), entry)
-    settings = OmegaConf.to_object(merged)
-    assert isinstance(settings, TaggerConfig)
-    return settings
+    return entry_settings(TaggerConfig, entry)
