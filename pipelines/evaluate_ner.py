@@ -7,7 +7,6 @@ on testb; an entry that names vectors gets this method's, so the same taggers co
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from wordlab.config import TrainerConfig
@@ -35,14 +34,14 @@ def main() -> None:
 
         trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
-        for tagger in stage.cfg.ner:
-            entry = stage.settings(f"ner.{tagger}", NerConfig)
-            entry = dataclasses.replace(entry, vectors=args.method if entry.vectors is not None else None)
+        for tagger, entry, vectors_path in stage.method_entries(
+            "ner", NerConfig, args.method, args.vectors / VECTORS_BINARY
+        ):
             metrics.update(
                 run_ner(
                     tagger,
                     entry,
-                    vectors_path=args.vectors / VECTORS_BINARY if entry.vectors is not None else None,
+                    vectors_path=vectors_path,
                     files=files,
                     trainer_cfg=trainer,
                     out_dir=args.out / tagger,

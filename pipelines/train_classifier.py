@@ -8,7 +8,6 @@ are the baselines: this method's vocabulary and dimension, random initial values
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from wordlab.classify.config import ClassifierConfig
@@ -38,14 +37,14 @@ def main() -> None:
 
         trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
-        for name in stage.cfg.classify:
-            entry = stage.settings(f"classify.{name}", ClassifierConfig)
-            entry = dataclasses.replace(entry, vectors=args.method if entry.vectors is not None else None)
+        for name, entry, vectors_path in stage.method_entries(
+            "classify", ClassifierConfig, args.method, args.vectors / VECTORS_BINARY
+        ):
             metrics.update(
                 run_classifier(
                     name,
                     entry,
-                    vectors_path=args.vectors / VECTORS_BINARY if entry.vectors is not None else None,
+                    vectors_path=vectors_path,
                     files=files,
                     trainer_cfg=trainer,
                     out_dir=args.out / name,

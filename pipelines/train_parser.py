@@ -14,7 +14,6 @@ parameter: only the predicted-tag parsers wait for the tagger.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from wordlab.config import TrainerConfig
@@ -50,11 +49,11 @@ def main() -> None:
 
         trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
-        for name in stage.cfg.parser:
-            entry = stage.settings(f"parser.{name}", ParserConfig)
+        for name, entry, vectors_path in stage.method_entries(
+            "parser", ParserConfig, args.method, args.vectors / VECTORS_BINARY
+        ):
             if entry.tags != args.tags:
                 continue
-            entry = dataclasses.replace(entry, vectors=args.method if entry.vectors is not None else None)
             files = gold_files
             if args.tags == "predicted":
                 files = {split: args.tagged / entry.tagger / f"tagged.{split}.conllu" for split in gold_files}
@@ -68,7 +67,7 @@ def main() -> None:
                 run_parser(
                     name,
                     entry,
-                    vectors_path=args.vectors / VECTORS_BINARY if entry.vectors is not None else None,
+                    vectors_path=vectors_path,
                     files=files,
                     trainer_cfg=trainer,
                     out_dir=args.out / name,

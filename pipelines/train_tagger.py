@@ -6,7 +6,6 @@ a k-fold jackknife tags the training set. The tagged files are what ``train_pars
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from wordlab.config import TrainerConfig
@@ -35,14 +34,14 @@ def main() -> None:
 
         trainer = stage.settings("trainer", TrainerConfig)
         metrics: dict[str, float] = {}
-        for name in stage.cfg.tagger:
-            entry = stage.settings(f"tagger.{name}", TaggerConfig)
-            entry = dataclasses.replace(entry, vectors=args.method if entry.vectors is not None else None)
+        for name, entry, vectors_path in stage.method_entries(
+            "tagger", TaggerConfig, args.method, args.vectors / VECTORS_BINARY
+        ):
             metrics.update(
                 run_tagger(
                     name,
                     entry,
-                    vectors_path=args.vectors / VECTORS_BINARY if entry.vectors is not None else None,
+                    vectors_path=vectors_path,
                     files=files,
                     trainer_cfg=trainer,
                     out_dir=args.out / name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,35 @@ def test_stage_refuses_a_typo_before_doing_any_work(tmp_path: Path, project_root
     assert done.returncode == 2
     assert f"{path}:{_line_of(path, 'min_cout')}:" in done.stderr and "min_cout" in done.stderr
     assert not out.exists() and not (tmp_path / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("group", "kind"),
+    [("ner", "NerConfig"), ("classify", "ClassifierConfig"), ("parser", "ParserConfig"), ("tagger", "TaggerConfig")],
+)
+def test_a_method_stage_gives_each_entry_its_method_and_leaves_an_entry_without_vectors_without(
+    project_root: Path, tmp_path: Path, group: str, kind: str
+) -> None:
+    from wordlab.classify.config import ClassifierConfig
+    from wordlab.ner.config import NerConfig
+    from wordlab.parser.config import ParserConfig
+    from wordlab.stage import StageContext, data_locator
+    from wordlab.tagger.config import TaggerConfig
+
+    schema = {"NerConfig": NerConfig, "ClassifierConfig": ClassifierConfig, "ParserConfig": ParserConfig,
+              "TaggerConfig": TaggerConfig}[kind]  # fmt: skip
+    composed = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    names = list(composed[group])
+    composed[group][names[0]]["vectors"] = None  # as `-S <group>.<entry>.vectors=null` would
+    assert all(composed[group][name]["vectors"] == "skipgram" for name in names[1:])
+    cfg = config.validate(composed, source="params.yaml")
+    stage = StageContext(cfg=cfg, plain=composed, root=tmp_path, locator=data_locator(cfg, tmp_path))
+    vectors_file = tmp_path / "glove" / "vectors.bin"
+    entries = list(stage.method_entries(group, schema, "glove", vectors_file))
+    assert [name for name, _, _ in entries] == names
+    assert (entries[0][1].vectors, entries[0][2]) == (None, None)
+    for _name, entry, path in entries[1:]:  # the config named skipgram: the stage is glove's
+        assert (entry.vectors, path) == ("glove", vectors_file)
+    assert [entry for _, entry, _ in entries[1:]] == [
+        dataclasses.replace(stage.settings(f"{group}.{name}", schema), vectors="glove") for name in names[1:]
+    ]

@@ -10,6 +10,7 @@ must outlive that copy (the MLflow store) are therefore resolved against the rep
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import resource
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from omegaconf import DictConfig
 
@@ -34,6 +35,15 @@ from wordlab.tracking import StageRun, flatten, resolve_tracking_uri, stage_run
 log = logging.getLogger("wordlab.stage")
 
 T = TypeVar("T")
+
+
+class _UsesVectors(Protocol):
+    """A task entry that names the word vectors it starts from (None: random initialisation)."""
+
+    vectors: str | None
+
+
+E = TypeVar("E", bound=_UsesVectors)
 
 DATA_DIR_VARIABLE = "WORDLAB_DATA_DIR"
 _EXPS_MARKER = (".dvc", "tmp", "exps")
@@ -145,6 +155,22 @@ class StageContext:
     def settings(self, key: str, kind: type[T]) -> T:
         """The validated config node at ``key`` as the library's settings object (an instance of ``kind``)."""
         return config_module.settings(self.cfg, key, kind)
+
+    def method_entries(
+        self, group: str, kind: type[E], method: str, vectors_file: Path
+    ) -> Iterator[tuple[str, E, Path | None]]:
+        """Each entry of a task's ``group`` as the stage of one embedding ``method`` trains it: (name, entry, the
+        vectors file it reads or None).
+
+        The stage is the method's, so an entry that uses pretrained vectors is set to this method's whatever its
+        config named; an entry with ``vectors: null`` is the random-initialisation baseline and stays so."""
+        for name in self.cfg[group]:
+            entry = self.settings(f"{group}.{name}", kind)
+            if entry.vectors is None:
+                yield name, entry, None
+            else:
+                # every task entry is a dataclass; the protocol only says it has ``vectors``
+                yield name, dataclasses.replace(entry, vectors=method), vectors_file  # type: ignore[type-var]
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         if self.run is not None:

@@ -1,9 +1,10 @@
 """The UPOS tagger: tagged files checked with the `conllu` library, the jackknife's bookkeeping, a short real
-training on a slice of EWT scored against a recount, the command, and bad input."""
+training on a slice of EWT scored against a recount and udapi's CoNLL 2018 scorer, the command, and bad input."""
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from wordlab.tagger.output import write_tagged
 from wordlab.tagger.run import _jackknife, run_tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +123,14 @@ def test_accuracy_is_a_recount_of_the_tagged_files(
     trained: tuple[Path, dict[str, float]], ewt_slice: dict[str, Path]
 ) -> None:
     out, metrics = trained
+    sys.path.insert(0, str(BENCH))
+    from conll18 import conll18_scores  # bench/conll18.py: udapi's eval.Conll18, the benchmark's scorer
+
     for split, key in (("dev", "dev.accuracy"), ("test", "test.accuracy"), ("train", "train.jackknife_accuracy")):
-        assert metrics[f"tagger.tiny.{key}"] == pytest.approx(
-            _recount(ewt_slice[split], out / f"tagged.{split}.conllu")
-        )
+        tagged = out / f"tagged.{split}.conllu"
+        assert metrics[f"tagger.tiny.{key}"] == pytest.approx(_recount(ewt_slice[split], tagged))
+        official = conll18_scores(ewt_slice[split], tagged)["upos"]
+        assert metrics[f"tagger.tiny.{key}"] == pytest.approx(official, abs=1e-9)
     # it learned: above the most frequent tag's share of the test words
     gold = [w.upos for s in read_conllu(ewt_slice["test"]) for w in s.words]
     assert metrics["tagger.tiny.test.accuracy"] > max(gold.count(t) for t in UPOS) / len(gold)
