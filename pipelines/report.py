@@ -1,4 +1,6 @@
-"""DVC stage ``report``: every method's metrics -> one comparison table, plots, and side-by-side MLflow runs."""
+"""DVC stage ``report``: every method's metrics -> the cross-task overview and per-task sections for people
+(``reports/comparison.md``), the full table (CSV, JSON), the overview as a DVC metric, plots, and one MLflow child
+run per row so that the compare view shows the methods side by side across tasks."""
 
 from __future__ import annotations
 
@@ -7,13 +9,16 @@ from pathlib import Path
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
 from wordlab.nn.curves import read_curve
-from wordlab.report.classify import write_classify_section
-from wordlab.report.embeddings import comparison_table, write_tables
-from wordlab.report.lm import write_lm_section
-from wordlab.report.parser import write_parser_section
+from wordlab.report.classify import classify_section, write_classify_section
+from wordlab.report.document import write_document
+from wordlab.report.embeddings import comparison_table, vectors_section, write_tables
+from wordlab.report.lm import lm_section, write_lm_section
+from wordlab.report.ner import ner_section
+from wordlab.report.overview import headlines, overview_markdown, overview_note, overview_table, write_overview
+from wordlab.report.parser import parser_section, write_parser_section
 from wordlab.report.plots import plot_learning_curves, plot_word_groups
 from wordlab.report.runs import log_method_runs
-from wordlab.report.tagger import write_tagger_section
+from wordlab.report.tagger import tagger_section, write_tagger_section
 from wordlab.stage import argument_parser, is_number, run_stage
 from wordlab.text.vectors import Vectors
 from wordlab.tracking import flatten
@@ -48,6 +53,26 @@ def main() -> None:
         write_tagger_section(table, args.out)
         models = {name: _metrics_of(name, [args.lm_metrics]) for name in stage.cfg.get("lm") or {}}
         write_lm_section(table, models, args.out)
+        groups = {g: stage.plain.get(g) or {} for g in ("ner", "tagger", "parser", "lm_vectors", "classify")}
+        columns = headlines(groups, models)
+        overview = overview_table(table, columns)
+        write_overview(overview, args.out)
+        sections = [
+            vectors_section(table),
+            ner_section(table),
+            tagger_section(table),
+            parser_section(table),
+            lm_section(table, models),
+            classify_section(table),
+        ]
+        write_document(
+            args.out,
+            str(stage.cfg.name),
+            str(stage.cfg.description),
+            overview_markdown(overview, columns),
+            overview_note(columns, methods[0] if methods else None),
+            sections,
+        )
         curves = {m: read_curve(args.curves / m / "train.tsv") for m in methods}
         plot_learning_curves(curves, args.out / "plots" / "learning_curves.png", "embedding training loss")
         for method in methods:
@@ -57,7 +82,7 @@ def main() -> None:
             if path.is_file():
                 stage.log_artifact(path, str(path.parent.relative_to(args.out)) if path.parent != args.out else None)
         if stage.run is not None:
-            log_method_runs(stage.run, table, stage.plain["embedding"], stage.tags)
+            log_method_runs(stage.run, table, overview, stage.plain["embedding"], stage.tags)
 
 
 if __name__ == "__main__":

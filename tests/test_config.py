@@ -37,7 +37,9 @@ def test_every_group_option_composes_and_validates(project_root: Path, group: st
     options = sorted(p.stem for p in (project_root / "conf" / group).glob("*.yaml"))
     assert options, f"conf/{group} is empty"
     for option in options:
-        composed = yaml.safe_load(config.compose(project_root / "conf", [f"{group}={option}"]))
+        # the default experiment shortens the default entries, so another selection goes with the paper experiment
+        overrides = [f"{group}={option}"] + (["experiment=paper"] if group != "experiment" else [])
+        composed = yaml.safe_load(config.compose(project_root / "conf", overrides))
         validated = config.validate(composed, source=f"{group}={option}")
         if group != "experiment":
             assert config.to_plain(validated)[group] == composed[group]
@@ -49,7 +51,7 @@ def test_every_toolkit_option_composes_into_a_task_entry_and_validates(project_r
     assert options, f"conf/{group} is empty"
     assert group not in yaml.safe_load(config.compose(project_root / "conf")), "not a root group"
     for option in options:
-        overrides = ["ner=window", f"{group}@ner.window.{group}={option}"]
+        overrides = ["experiment=paper", "ner=window", f"{group}@ner.window.{group}={option}"]
         composed = yaml.safe_load(config.compose(project_root / "conf", overrides))
         validated = config.validate(composed, source=" ".join(overrides))
         assert config.to_plain(validated)["ner"]["window"][group] == composed["ner"]["window"][group]
@@ -74,6 +76,8 @@ def _line_of(path: Path, needle: str) -> int:
         ("    min_count: 1", "    min_count: five", "corpus.vocab.min_count", "min_count"),
         ("    punctuation: keep", "    punctuation: stripp", "corpus.tokenizer.punctuation", "punctuation"),
         ("  max_epochs: 10", "  max_epocs: 10", "trainer.max_epocs", "max_epocs"),
+        ("  limit_train_batches: 0.2", "  limit_train_batches: 1.5", "trainer.limit_train_batches", "limit_train"),
+        ("  limit_train_batches: 0.2", "  limit_train_batches: 0", "trainer.limit_train_batches", "limit_train"),
     ],
 )
 def test_config_mistakes_are_reported_with_file_line_and_key(
@@ -84,6 +88,55 @@ def test_config_mistakes_are_reported_with_file_line_and_key(
         config.load(path)
     assert f"{path}:{_line_of(path, needle)}:" in str(caught.value)
     assert key in str(caught.value)
+
+
+def test_the_default_experiment_shortens_the_task_entries_and_paper_keeps_them(project_root: Path) -> None:
+    """`dvc repro` runs the reduced `default` experiment; `experiment=paper` is every entry as its own file in conf/
+    sets it, on enwiki-17m."""
+    conf = project_root / "conf"
+    default = yaml.safe_load(config.compose(conf))
+    paper = yaml.safe_load(config.compose(conf, ["experiment=paper"]))
+    assert (default["name"], paper["name"]) == ("default", "paper") and "reduced size" in default["description"]
+    assert default["corpus"]["name"] == "wikitext2" and paper["corpus"]["name"] == "enwiki17m"
+    assert default["trainer"]["limit_train_batches"] == 0.2 and paper["trainer"]["limit_train_batches"] is None
+    reduced = yaml.safe_load((conf / "experiment" / "default.yaml").read_text())
+    for group in ("ner", "tagger", "parser", "classify", "lm", "lm_vectors"):
+        for entry, keys in reduced[group].items():
+            for key, value in keys.items():
+                assert default[group][entry][key] == value
+                assert paper[group][entry][key] == _entry_file_value(conf, group, entry, key), (group, entry, key)
+
+
+def _entry_file_value(conf: Path, group: str, entry: str, key: str) -> object:
+    """``key`` as the entry's own file sets it, or the parent entry it extends (``- parent@_here_``) does."""
+    own = yaml.safe_load((conf / group / f"{entry}.yaml").read_text())
+    if key in own:
+        return own[key]
+    for item in own.get("defaults", []):
+        if isinstance(item, str) and item.endswith("@_here_"):
+            parent = item.removesuffix("@_here_")
+            if parent.startswith("/"):
+                group, parent = parent.strip("/").split("/")
+            return _entry_file_value(conf, group, parent, key)
+    raise KeyError(f"{group}/{entry}.yaml sets no {key}")
+
+
+def test_a_selection_without_the_entries_the_experiment_shortens_is_refused_with_what_to_do(project_root: Path) -> None:
+    composed = yaml.safe_load(config.compose(project_root / "conf", ["ner=[window]"]))
+    assert "model" not in composed["ner"]["window_random"]  # the default experiment's epochs alone
+    with pytest.raises(config.ConfigError) as caught:
+        config.validate(composed, source="params.yaml")
+    assert "ner.window_random.model" in str(caught.value) and "experiment=paper" in str(caught.value)
+    paper = yaml.safe_load(config.compose(project_root / "conf", ["experiment=paper", "ner=[window]"]))
+    assert list(config.validate(paper, source="params.yaml")["ner"]) == ["window"]
+
+
+def test_config_command_prints_its_usage() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "wordlab.config", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and done.stdout.startswith("usage: python -m wordlab.config")
+    assert "experiment=paper" in done.stdout and not done.stderr
 
 
 def test_stage_refuses_a_typo_before_doing_any_work(tmp_path: Path, project_root: Path) -> None:

@@ -204,8 +204,12 @@ def _check_language_models(repo: Path, methods: list[str], log: str) -> None:
 
 
 def _check_report_and_method_runs(repo: Path, methods: list[str]) -> None:
-    """The report's table has a row per method with the metrics the evaluation stages wrote, and MLflow holds
-    one child run per method under the report's run, found by querying the store."""
+    """The report's full table has a row per method with the metrics the evaluation stages wrote; the overview
+    for people shows each task's headline figure from those files as a percentage (or rho, or perplexity), with a
+    random-initialisation row and the best of each column in bold; the same figures are the DVC metric; MLflow holds
+    one child run per overview row under the report's run, and the stages' runs name the datasets they read."""
+    from wordlab.data.registry import DATASETS
+
     table = pd.read_csv(repo / "reports" / "comparison.csv", index_col="method")
     assert table.index.tolist() == methods
     for method in methods:
@@ -217,21 +221,67 @@ def _check_report_and_method_runs(repo: Path, methods: list[str]) -> None:
             assert table.loc[method, key] == pytest.approx(extrinsic[key], rel=1e-5, abs=1e-9)
         assert (repo / "reports" / "plots" / f"pca_{method}.png").stat().st_size > 0
     assert (repo / "reports" / "plots" / "learning_curves.png").stat().st_size > 0
-    header = (repo / "reports" / "comparison.md").read_text().splitlines()[0]
-    shown = [column.strip() for column in header.strip().strip("|").split("|")][1:]  # after the method column
-    assert {"analogy.3cosadd.total", "similarity.simlex999.spearman", "ner.window.test.f1"} <= set(shown)
-    assert {"ner.window_random.test.f1", "ner.window.dev.f1"} <= set(shown)
-    per_type = [column for column in shown if column.endswith((".precision", ".recall", ".support", "LOC.f1"))]
-    assert not per_type and len(shown) < len(table.columns)  # the detail stays in the CSV and JSON
+
+    report = (repo / "reports" / "comparison.md").read_text()
+    assert "Experiment `smoke`: the tests' quick run" in report
+    lines = [line for line in report.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = {}
+    first_table = report.split("\n\n| ", 1)[1].split("\n\n", 1)[0].splitlines()  # up to the blank line after it
+    for line in first_table[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(header[1:], cells[1:], strict=True))
+    assert list(rows) == [*methods, "random initialisation"]
+    first = methods[0]
+    files = {kind: json.loads((repo / "metrics" / kind / f"{first}.json").read_text())
+             for kind in ("intrinsic", "ner", "parser", "classify", "lm_vectors")}  # fmt: skip
+    twin_file = repo / "metrics" / "lm" / "lstm_d100.json"  # the smoke selection does not train it
+    twin_lm = f"{json.loads(twin_file.read_text())['lm.lstm_d100.test.ppl']:.1f}" if twin_file.is_file() else "—"
+    expected = {
+        (first, "vectors: analogies"): f"{100 * files['intrinsic']['analogy.3cosadd.total']:.2f}%",
+        (first, "NER: F1"): f"{100 * files['ner']['ner.window.test.f1']:.2f}%",
+        ("random initialisation", "NER: F1"): f"{100 * files['ner']['ner.window_random.test.f1']:.2f}%",
+        (first, "parser: LAS"): f"{100 * files['parser']['parser.chen_manning.test.las']:.2f}%",
+        ("random initialisation", "SST: binary"):
+            f"{100 * files['classify']['classify.bilstm_random.binary.test.accuracy']:.2f}%",
+        (first, "LM: perplexity"):
+            f"{files['lm_vectors']['lm.lstm_d100.test.ppl']:.1f}",
+        ("random initialisation", "LM: perplexity"): twin_lm,
+        ("random initialisation", "vectors: WS-353"): "—",
+    }  # fmt: skip
+    for (row, column), text in expected.items():
+        assert rows[row][column].strip("*") == text, (row, column)
+    for column in header[1:]:  # one best per column at least, and only the best: lowest perplexity, else highest
+        values = {row: float(cells[column].strip("*%")) for row, cells in rows.items() if cells[column] != "—"}
+        best = (min if column == "LM: perplexity" else max)(values.values())
+        assert {row for row in values if rows[row][column].startswith("**")} == {
+            row for row, value in values.items() if value == best
+        }, column
+    assert "## Named entities" in report and "## Dependency parsing" in report and "## Language models" in report
+    overview = json.loads((repo / "reports" / "overview.json").read_text())
+    assert overview[first]["ner_f1_pct"] == pytest.approx(100 * files["ner"]["ner.window.test.f1"])
+    assert "reports/overview.json" in dvc("metrics", "show")
+
     client = MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("wordlab")
     (report_run,) = client.search_runs([experiment.experiment_id], "tags.`dvc.stage` = 'report'")
     children = client.search_runs([experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{report_run.info.run_id}'")
-    assert sorted(r.data.tags["embedding.method"] for r in children) == sorted(methods)
+    assert sorted(r.data.tags["embedding.method"] for r in children) == sorted([*methods, "random"])
     for child in children:
         method = child.data.tags["embedding.method"]
-        assert child.data.metrics["analogy.3cosadd.total"] == pytest.approx(table.loc[method, "analogy.3cosadd.total"])
-        assert child.data.params[f"embedding.{method}.dim"] == "100"
+        row = method if method != "random" else "random initialisation"
+        for key, value in overview[row].items():
+            assert child.data.metrics.get(f"overview.{key}") == (None if value is None else pytest.approx(value))
+        if method != "random":
+            analogies = table.loc[method, "analogy.3cosadd.total"]
+            assert child.data.metrics["analogy.3cosadd.total"] == pytest.approx(analogies)
+            assert child.data.params[f"embedding.{method}.dim"] == "100"
+    (ner_run,) = client.search_runs([experiment.experiment_id], f"tags.`dvc.stage` = 'evaluate_ner@{first}'")
+    (read,) = ner_run.inputs.dataset_inputs
+    conll = DATASETS["conll2003"].files
+    assert read.dataset.name == "conll2003" and read.dataset.source_type == "local"
+    tags = {tag.key: tag.value for tag in read.tags}
+    assert {role: tags[f"sha256.{role}"] for role in conll} == {role: f.sha256 for role, f in conll.items()}
 
 
 @pytest.mark.slow

@@ -49,9 +49,10 @@ class TrainerConfig:
     deterministic: bool = True
     log_every_n_steps: int = 50
     enable_progress_bar: bool = True
-    # Batches per epoch to train / validate on (null: all); quick runs and the smoke experiment set them.
-    limit_train_batches: int | None = None
-    limit_val_batches: int | None = None
+    # Batches per epoch to train / validate on, as Lightning reads them: a count, or a float in (0, 1] for that share of
+    # each epoch's (shuffled) batches; null: all. The smoke experiment sets counts, the default experiment a share.
+    limit_train_batches: int | float | None = None
+    limit_val_batches: int | float | None = None
     # torch intra-op threads; the machine wordlab targets has 2 cores.
     num_threads: int = 2
 
@@ -68,6 +69,8 @@ class TrackingConfig:
 class InfrastructureConfig:
     # A label for the run in MLflow; experiment files set it.
     name: str = "default"
+    # One sentence on what the run is (the experiment files say what they reduce); the report prints it.
+    description: str = ""
     seed: int = 1234
     data: DataConfig = field(default_factory=DataConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
@@ -183,6 +186,8 @@ def validate(raw: Mapping[str, Any] | DictConfig, source: str = "<config>", text
             validated = _validate_group(group, value)
             with open_dict(merged):
                 merged[group] = validated
+        prefix = "trainer."
+        _check_batch_limits(merged.trainer)
         prefix = ""
         OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
         for group in groups:
@@ -199,6 +204,20 @@ def validate(raw: Mapping[str, Any] | DictConfig, source: str = "<config>", text
         message = str(error).splitlines()[0]
         raise ConfigError(f"{where}: invalid configuration at {key or '<root>'!r}: {message}", key) from error
     return merged
+
+
+def _check_batch_limits(trainer: DictConfig) -> None:
+    for key in ("limit_train_batches", "limit_val_batches"):
+        limit = trainer[key]
+        problem = None
+        if isinstance(limit, float) and not 0.0 < limit <= 1.0:
+            problem = f"a share of the batches must be in (0, 1], got {limit}"
+        if isinstance(limit, int) and limit < 1:
+            problem = f"a count of batches must be >= 1, got {limit}"
+        if problem is not None:
+            error = ValueError(problem)
+            error.full_key = key  # type: ignore[attr-defined]
+            raise error
 
 
 def _validate_group(group: str, value: Any) -> DictConfig:
@@ -230,6 +249,14 @@ def _validate_group(group: str, value: Any) -> DictConfig:
 def _validate_entry(node: Any, entries: Entries) -> DictConfig:
     """Merge one entry of a multi-select group into the schema named by its selector key."""
     kind: Any = node.get(entries.selector) if isinstance(node, DictConfig | dict) else None
+    if kind is None and isinstance(node, DictConfig | dict):
+        error = ValidationError(
+            f"the entry has no {entries.selector}: an experiment file (conf/experiment/) sets values for an entry "
+            "that the group's selection does not include. Select that entry too, or choose an experiment that "
+            "sets none (-S experiment=paper)"
+        )
+        error.full_key = entries.selector
+        raise error
     if kind not in entries.schemas:
         error = ValidationError(f"{entries.selector} must be one of {sorted(entries.schemas)}, not {kind!r}")
         error.full_key = entries.selector
@@ -383,13 +410,27 @@ def _line_of_key(text: str, dotted_key: str, exact: bool = False) -> int | None:
     return line
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """``python -m wordlab.config [overrides...]``: rewrite params.yaml from conf/ as DVC would."""
-    import sys
+    import argparse
 
     from wordlab.io import write_text_atomic
 
-    write_text_atomic("params.yaml", compose("conf", sys.argv[1:]))
+    parser = argparse.ArgumentParser(
+        prog="python -m wordlab.config",
+        description="Compose conf/ (Hydra) with the given overrides, validate it, and write params.yaml, as "
+        "`dvc exp run -S ...` does. Run from the project root.",
+        epilog="examples: python -m wordlab.config experiment=paper; python -m wordlab.config "
+        "'embedding=[skipgram]' ner.window.epochs=3",
+    )
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides: group=option, key=value, +key=value")
+    args = parser.parse_args(argv)
+    text = compose("conf", args.overrides)
+    # Run as __main__, this module is a second copy of wordlab.config, whose Entries the schemas do not use.
+    from wordlab.config import validate as validate_schemas
+
+    validate_schemas(yaml.safe_load(text), "params.yaml", text)
+    write_text_atomic("params.yaml", text)
     print("params.yaml rewritten from conf/")
 
 

@@ -28,7 +28,7 @@ from omegaconf import DictConfig
 from wordlab import config as config_module
 from wordlab.data.errors import DataFormatError
 from wordlab.data.locate import ChecksumMismatchError, DataLocator, MissingDataError
-from wordlab.data.registry import DATASETS
+from wordlab.data.registry import DATASETS, Dataset
 from wordlab.io import write_text_atomic
 from wordlab.tracking import StageRun, flatten, resolve_tracking_uri, stage_run
 
@@ -79,9 +79,20 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip()
 
 
-def provenance_tags(stage: str, cfg: DictConfig) -> dict[str, str]:
+def run_name(stage: str) -> str:
+    """The stage's MLflow run name, short enough for the dashboard's column: ``ner@glove`` for
+    ``evaluate_ner@glove``, ``embeddings@cbow`` for ``train_embeddings@cbow`` (the full stage is the
+    ``dvc.stage`` tag, the experiment the ``wordlab.name`` tag)."""
+    return stage.removeprefix("train_").removeprefix("evaluate_")
+
+
+def provenance_tags(stage: str, cfg: DictConfig, root: Path) -> dict[str, str]:
     """Tags that say exactly what ran: code version, DVC stage and experiment, config label."""
     tags = {"dvc.stage": stage, "wordlab.name": str(cfg.name)}
+    # The dashboard's Source column: the stage script that ran.
+    script = Path(sys.argv[0]).resolve()
+    tags["mlflow.source.type"] = "LOCAL"
+    tags["mlflow.source.name"] = script.relative_to(root).as_posix() if script.is_relative_to(root) else script.name
     commit = os.environ.get("DVC_EXP_BASELINE_REV") or _git("rev-parse", "HEAD")
     if commit:
         tags["mlflow.source.git.commit"] = commit
@@ -134,6 +145,8 @@ class StageContext:
     tags: dict[str, str] = field(default_factory=dict)
     open_run: Callable[[], StageRun] | None = None
     on_success: Callable[[], None] | None = None  # the run's last entries, when the stage's work succeeded
+    # Registry datasets the stage located (name -> role -> verified path), logged as the run's MLflow inputs.
+    datasets_read: dict[str, dict[str, Path]] = field(default_factory=dict)
     _run: StageRun | None = None
 
     @property
@@ -171,6 +184,20 @@ class StageContext:
             else:
                 # every task entry is a dataclass; the protocol only says it has ``vectors``
                 yield name, dataclasses.replace(entry, vectors=method), vectors_file  # type: ignore[type-var]
+
+    def record_dataset(self, spec: Dataset, found: Mapping[str, Path]) -> None:
+        self.datasets_read.setdefault(spec.name, {}).update(found)
+
+    def log_datasets_read(self) -> None:
+        """Every dataset the stage read, as MLflow dataset inputs: name, digest and source from the registry's
+        sha256 and the folder read, so that the dashboard's Dataset column shows what the run was made of."""
+        if self.run is None:
+            return
+        for name, files in self.datasets_read.items():
+            spec = DATASETS[name]
+            folders = {path.parent for path in files.values()}
+            source = next(iter(folders)) if len(folders) == 1 else Path(os.path.commonpath(list(folders)))
+            self.run.log_dataset(name, str(source), {role: spec.files[role].sha256 for role in files})
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         if self.run is not None:
@@ -276,14 +303,15 @@ def _open_stage(
             raise StageInputError(f"{path}: input of stage {stage!r} does not exist")
     plain = config_module.to_plain(cfg)
     context = StageContext(cfg, plain, root, data_locator(cfg, root))
+    context.locator = dataclasses.replace(context.locator, on_located=context.record_dataset)
     if not cfg.tracking.enabled:
         return context
     uri = resolve_tracking_uri(cfg.tracking.uri, root)
-    context.tags = provenance_tags(stage, cfg)
+    context.tags = provenance_tags(stage, cfg, root)
     started = time.perf_counter()
 
     def open_run() -> StageRun:
-        run = stack.enter_context(stage_run(uri, cfg.tracking.experiment, f"{stage}:{cfg.name}", plain, context.tags))
+        run = stack.enter_context(stage_run(uri, cfg.tracking.experiment, run_name(stage), plain, context.tags))
         log.info("MLflow run %s in %s", run.run_id, uri)
         return run
 
@@ -292,6 +320,7 @@ def _open_stage(
         seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         context.log_metrics({"stage_seconds": seconds, "peak_rss_mb": peak_mb})
+        context.log_datasets_read()
         log.info("%s finished in %.1f s, peak memory %.0f MB", stage, seconds, peak_mb)
 
     context.open_run = open_run

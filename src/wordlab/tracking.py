@@ -15,6 +15,7 @@ or without an owner, are never touched.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
 import socket
@@ -75,8 +76,19 @@ def _with_retry(action: Callable[[], _T], attempts: int = 30) -> _T:
     raise AssertionError("unreachable")
 
 
+# MLflow 3's UI opens an experiment of unknown kind on its GenAI overview (traces, token usage), empty for wordlab;
+# an experiment of this kind opens on its runs table, which is where wordlab's results are.
+EXPERIMENT_TAGS = {
+    "mlflow.experimentKind": "custom_model_development",
+    "mlflow.note.content": "wordlab: one run per DVC stage (name: stage@method); the report stage's child runs "
+    "set every embedding method and random initialisation side by side, with each task's headline figure as "
+    "overview.* metrics.",
+}
+
+
 def experiment_id_for(uri: str, experiment: str) -> str:
-    """Create (once, under a file lock for sqlite) or find the MLflow experiment; return its id."""
+    """Create (once, under a file lock for sqlite) or find the MLflow experiment, tagged with
+    :data:`EXPERIMENT_TAGS`; return its id."""
     from mlflow import MlflowClient
 
     db_path = sqlite_path(uri)
@@ -85,11 +97,14 @@ def experiment_id_for(uri: str, experiment: str) -> str:
         client = MlflowClient(tracking_uri=uri)
         found = client.get_experiment_by_name(experiment)
         if found is not None:
+            for key, value in EXPERIMENT_TAGS.items():  # a store made by an older wordlab
+                if key not in found.tags:
+                    client.set_experiment_tag(found.experiment_id, key, value)
             return found.experiment_id
         artifact_location = None
         if db_path is not None:
             artifact_location = (db_path.parent / "mlartifacts").resolve().as_uri()
-        return client.create_experiment(experiment, artifact_location=artifact_location)
+        return client.create_experiment(experiment, artifact_location=artifact_location, tags=EXPERIMENT_TAGS)
 
     if db_path is None:
         return find_or_create()
@@ -136,6 +151,27 @@ class StageRun:
 
         entries = [RunTag(key, str(value)) for key, value in tags.items()]
         _with_retry(lambda: self.client.log_batch(self.run_id, tags=entries))
+
+    def log_dataset(self, name: str, source: str, file_sha256: Mapping[str, str]) -> None:
+        """One MLflow dataset input: ``name``, read from the folder or file ``source``, its files' sha256 by role.
+
+        The digest MLflow shows is the one file's sha256, or for several the sha256 of their ``role sha256`` lines,
+        cut to 16 hex digits (MLflow's column holds 36); the full hashes are the input's ``sha256.<role>`` tags."""
+        from mlflow.data.meta_dataset import MetaDataset
+        from mlflow.data.sources import LocalArtifactDatasetSource  # type: ignore[attr-defined]  # made at import
+        from mlflow.entities import DatasetInput, InputTag
+
+        if len(file_sha256) == 1:
+            digest = next(iter(file_sha256.values()))
+        else:
+            lines = "".join(f"{role} {sha}\n" for role, sha in sorted(file_sha256.items()))
+            digest = hashlib.sha256(lines.encode()).hexdigest()
+        # MetaDataset declares no profile, which MLflow's own code treats as None
+        dataset = MetaDataset(LocalArtifactDatasetSource(source), name=name, digest=digest[:16])  # type: ignore[abstract]
+        tags = [InputTag("mlflow.data.context", ",".join(file_sha256))]
+        tags += [InputTag(f"sha256.{role}", sha) for role, sha in file_sha256.items()]
+        entry = DatasetInput(dataset._to_mlflow_entity(), tags=tags)
+        _with_retry(lambda: self.client.log_inputs(self.run_id, datasets=[entry]))
 
     def log_text(self, text: str, artifact_file: str) -> None:
         _with_retry(lambda: self.client.log_text(self.run_id, text, artifact_file))

@@ -77,8 +77,9 @@ def build_trainer(
         "default_root_dir": str(checkpoint_dir) if checkpoint_dir is not None else None,
     }
     for limit in ("limit_train_batches", "limit_val_batches"):
-        if getattr(trainer_cfg, limit, None) is not None:
-            options[limit] = int(getattr(trainer_cfg, limit))
+        value = getattr(trainer_cfg, limit, None)
+        if value is not None:  # a count stays an int, a share a float: Lightning tells them apart by type
+            options[limit] = value if isinstance(value, float) else int(value)
     options.update(overrides)
     return pl.Trainer(**options)
 

@@ -183,7 +183,7 @@ def test_a_stage_that_fails_after_its_run_opened_leaves_the_run_failed(project: 
         "--curves", "curves/embeddings/skipgram",
     )  # fmt: skip
     assert done.returncode != 0
-    assert _runs(project) == [("train_embeddings@skipgram:smoke", "FAILED")]
+    assert _runs(project) == [("embeddings@skipgram", "FAILED")]
 
 
 def test_an_unknown_optimizer_argument_fails_when_the_config_loads(project: Path) -> None:

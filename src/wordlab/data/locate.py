@@ -13,7 +13,8 @@ the file offline: most failures are a machine without network, where the cure is
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pooch
@@ -51,6 +52,8 @@ class DataLocator:
     data_dir: Path | None
     cache_dir: Path
     allow_download: bool = True
+    # Told of every dataset's files once located and verified: the stage logs them as its MLflow inputs.
+    on_located: Callable[[Dataset, dict[str, Path]], None] | None = field(default=None, compare=False)
 
     def path(self, dataset: str, role: str) -> Path:
         return self.paths(dataset, [role])[role]
@@ -76,6 +79,8 @@ class DataLocator:
             found[role] = verify(path, data_file.sha256)
         if problems:
             raise MissingDataError(self._missing_message(spec, problems)) from None
+        if self.on_located is not None:
+            self.on_located(spec, found)
         return found
 
     def _find_local(self, data_file: DataFile) -> Path | None:

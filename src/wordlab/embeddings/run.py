@@ -141,6 +141,10 @@ def train_method(
         callbacks=[LearningCurves(curves_dir)],
         checkpoint_every_n_steps=1,
         log_every_n_steps=1,
+        # The trainer's batch limits shorten the task models' epochs; an embedding epoch is the whole corpus (and
+        # the stage's DVC params do not include the trainer's).
+        limit_train_batches=1.0,
+        limit_val_batches=1.0,
     )
     started = time.perf_counter()
     trainer.fit(prepared.module, ckpt_path=resume_checkpoint(run_checkpoints))

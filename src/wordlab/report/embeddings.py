@@ -1,13 +1,10 @@
-"""The embedding section of the comparison report: one row per embedding method, every intrinsic and extrinsic
-metric as a column, written as CSV, Markdown (the headline columns) and JSON (the DVC metric).
-
-Later tasks add sections of their own beside this one; each writes its own tables from its own metrics files.
+"""The comparison table (one row per embedding method, every metric of every task as a column, written as CSV and
+as JSON, the DVC metric) and the report's word-vectors section made from it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,16 +12,19 @@ import pandas as pd
 
 from wordlab.io import atomic_path
 
-# Columns shown in the Markdown table, one pattern per kind; the CSV and JSON hold every metric.
-HEADLINE_COLUMNS = re.compile(
-    r"analogy\.3cosadd\.(total|semantic|syntactic)"
-    r"|analogy\.3cosmul\.total"
-    r"|analogy\.coverage"
-    r"|similarity\.[^.]+\.(spearman|oov_ratio)"
-    r"|ner\.[^.]+\.(dev|test)\.f1"
-    r"|parser\.[^.]+\.test\.las"
-    r"|final_loss|vocab_size"
-)
+# The word-vectors section: (column, heading, unit) in order; percent columns hold fractions in the table.
+VECTOR_COLUMNS = [
+    ("vocab_size", "vocabulary", "count"),
+    ("analogy.3cosadd.total", "analogies 3CosAdd", "percent"),
+    ("analogy.3cosadd.semantic", "semantic", "percent"),
+    ("analogy.3cosadd.syntactic", "syntactic", "percent"),
+    ("analogy.3cosmul.total", "3CosMul", "percent"),
+    ("analogy.coverage", "questions covered", "percent"),
+    ("similarity.wordsim353.spearman", "WS-353 ρ", "rho"),
+    ("similarity.wordsim353.oov_ratio", "WS-353 pairs OOV", "percent"),
+    ("similarity.simlex999.spearman", "SimLex-999 ρ", "rho"),
+    ("similarity.simlex999.oov_ratio", "SimLex-999 pairs OOV", "percent"),
+]
 
 
 def comparison_table(metrics_by_method: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
@@ -35,18 +35,39 @@ def comparison_table(metrics_by_method: Mapping[str, Mapping[str, float]]) -> pd
     return numeric.reindex(sorted(numeric.columns), axis=1)
 
 
-def headline(table: pd.DataFrame) -> pd.DataFrame:
-    """The columns a reader compares methods by: totals, Spearman and OOV, each tagger's overall F1."""
-    columns = [c for c in table.columns if HEADLINE_COLUMNS.fullmatch(c)]
-    return table[columns]
+def vectors_section(table: pd.DataFrame) -> str:
+    """The word vectors' intrinsic scores, a row per method: counts as integers, percentages as percentages."""
+    shown = pd.DataFrame(index=table.index)
+    for column, heading, unit in VECTOR_COLUMNS:
+        if column not in table.columns:
+            continue
+        shown[heading] = [_shown(value, unit) for value in table[column]]
+    text = "## Word vectors\n\n"
+    if shown.columns.empty:
+        return text + "No intrinsic evaluation in this run.\n"
+    return (
+        text
+        + "Google analogies over the 30,000 most frequent words (accuracy over the questions whose four words are "
+        + "in them); Spearman's ρ on the similarity sets, over the pairs with both words in the vocabulary.\n\n"
+        + shown.to_markdown(disable_numparse=True, colalign=["left"] + ["right"] * len(shown.columns))
+        + "\n"
+    )
+
+
+def _shown(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "—"
+    if unit == "count":
+        return f"{round(value):,}"
+    if unit == "percent":
+        return f"{100.0 * value:.2f}%"
+    return f"{value:.3f}"
 
 
 def write_tables(table: pd.DataFrame, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "comparison.csv") as tmp:
         table.to_csv(tmp, float_format="%.6g")
-    with atomic_path(out_dir / "comparison.md") as tmp:
-        tmp.write_text(headline(table).to_markdown(floatfmt=".4f") + "\n", encoding="utf-8")
     records = {
         method: {key: (None if pd.isna(value) else float(value)) for key, value in row.items()}
         for method, row in table.iterrows()

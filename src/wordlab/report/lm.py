@@ -62,8 +62,8 @@ def _ppl(value: object) -> str:
     return "" if math.isnan(number) else f"{number:.1f}"
 
 
-def write_lm_section(table: pd.DataFrame, models: Mapping[str, Mapping[str, float]], out_dir: Path) -> None:
-    """``lm.md`` (always written, as the stage declares it: without language models it says so)."""
+def lm_section(table: pd.DataFrame, models: Mapping[str, Mapping[str, float]]) -> str:
+    """The section's Markdown; without language models it says so."""
     parts = ["## Language models\n"]
     trained = model_rows(models)
     if trained.empty:
@@ -74,5 +74,10 @@ def write_lm_section(table: pd.DataFrame, models: Mapping[str, Mapping[str, floa
     if not pretrained.empty:
         table_text = pretrained.to_markdown(disable_numparse=True)
         parts += ["### Pretrained input embeddings\n", table_text + "\n"]
+    return "\n".join(parts)
+
+
+def write_lm_section(table: pd.DataFrame, models: Mapping[str, Mapping[str, float]], out_dir: Path) -> None:
+    """``lm.md`` (always written, as the stage declares it: without language models it says so)."""
     with atomic_path(out_dir / "lm.md") as tmp:
-        tmp.write_text("\n".join(parts), encoding="utf-8")
+        tmp.write_text(lm_section(table, models), encoding="utf-8")

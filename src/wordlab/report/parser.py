@@ -23,8 +23,8 @@ def parser_rows(table: pd.DataFrame, baselines: Iterable[str] = ()) -> pd.DataFr
     return entry_rows(table, _COLUMN, lambda m: f"{m['split']} {m['stat'].upper()}", order, baselines)
 
 
-def write_parser_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable[str] = ()) -> None:
-    """``parser.md`` (always written, as the stage declares it: without parser metrics it says so)."""
+def parser_section(table: pd.DataFrame, baselines: Iterable[str] = ()) -> str:
+    """The section's Markdown; without parser metrics it says so."""
     rows = parser_rows(table, baselines)
     title = "## Dependency parsing (UD English EWT)\n\n"
     if rows.empty:
@@ -38,5 +38,11 @@ def write_parser_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable
             + rows.to_markdown(floatfmt=".2f")
             + "\n"
         )
+    return text
+
+
+def write_parser_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable[str] = ()) -> None:
+    """``parser.md`` (always written, as the stage declares it: without parser metrics it says so)."""
+    text = parser_section(table, baselines)
     with atomic_path(out_dir / "parser.md") as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -23,8 +23,8 @@ def tagger_rows(table: pd.DataFrame, baselines: Iterable[str] = ()) -> pd.DataFr
     )
 
 
-def write_tagger_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable[str] = ()) -> None:
-    """``tagger.md`` (always written, as the stage declares it: without tagger metrics it says so)."""
+def tagger_section(table: pd.DataFrame, baselines: Iterable[str] = ()) -> str:
+    """The section's Markdown; without tagger metrics it says so."""
     rows = tagger_rows(table, baselines)
     title = "## Part-of-speech tagging (UD English EWT, UPOS)\n\n"
     if rows.empty:
@@ -37,5 +37,11 @@ def write_tagger_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable
             + rows.to_markdown(floatfmt=".2f")
             + "\n"
         )
+    return text
+
+
+def write_tagger_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable[str] = ()) -> None:
+    """``tagger.md`` (always written, as the stage declares it: without tagger metrics it says so)."""
+    text = tagger_section(table, baselines)
     with atomic_path(out_dir / "tagger.md") as tmp:
         tmp.write_text(text, encoding="utf-8")

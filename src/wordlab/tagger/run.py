@@ -156,8 +156,10 @@ def run_tagger(
 
     def train(rows: Dataset, part: str) -> tuple[TrainedTagger, int]:
         prefix = f"tagger.{name}." + (f"{part}." if part != "full" else "")
-        network = build_network(table, shape, dropout=float(cfg.regularization.dropout), seed=int(cfg.seed))
+        # Seeded first: the casing embedding draws from the global generator, whose state before this point depends
+        # on what the process did (one tagger's first training differed from the next run's without it).
         pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
+        network = build_network(table, shape, dropout=float(cfg.regularization.dropout), seed=int(cfg.seed))
         module = TaggerModule(
             network, optimizer=cfg.optimizer, weight_decay=float(cfg.regularization.weight_decay),
             pretrained_lr_scale=1.0 if cfg.random_init else float(cfg.pretrained_lr_scale), log_prefix=prefix,
