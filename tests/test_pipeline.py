@@ -67,6 +67,7 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(
             repo_copy / "models" / "embeddings" / method / "vectors.bin", binary=True
         )
         assert len(vectors) == trained["vocab_size"] > 1000
+        assert (repo_copy / "models" / "ner" / method / "window" / "tagger.pt").is_file()  # what ner.tag applies
         assert f"Running stage 'train_parser@{method}'" in first
         _check_parser_outputs(repo_copy, method)
         assert f"Running stage 'train_tagger@{method}'" in first
@@ -87,20 +88,14 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(
     assert "Running stage" not in second and "Data and pipelines are up to date" in second
     assert {p: p.stat().st_mtime_ns for p in outputs} == outputs
 
-    _edit_params(repo_copy, "trainer.max_epochs", 3)  # prepare_corpus does not read trainer.*
-    assert "Running stage" not in dvc("repro")
-
-    # Key-level params: only the n-gram model reads lm.kneser_ney.* (a leaf stage, so the check stays cheap; the
+    # Key-level params: a key no stage reads changes nothing (trainer.max_epochs: every task entry sets its own
+    # epochs), and only the n-gram model reads lm.kneser_ney.* (a leaf stage, so the check stays cheap; the
     # embedding stages' keys are checked the same way by the DVC structure: each reads embedding.<method> only).
+    _edit_params(repo_copy, "trainer.max_epochs", 3)
     _edit_params(repo_copy, "lm.kneser_ney.order", 3)
     rerun = dvc("repro")
     assert "Running stage 'train_lm@kneser_ney'" in rerun and "Running stage 'report'" in rerun
-    for untouched in ("prepare_corpus", "train_embeddings@glove", "train_lm@lstm", "train_lm_vectors@glove"):
-        assert f"Running stage '{untouched}'" not in rerun
-
-    _edit_params(repo_copy, "corpus.max_lines", 500)
-    assert "Running stage 'prepare_corpus'" in dvc("repro", "prepare_corpus")
-    assert json.loads((repo_copy / "metrics" / "corpus_stats.json").read_text())["splits"]["train"]["lines"] == 500
+    assert rerun.count("Running stage") == 2, rerun
 
     metrics = json.loads(dvc("metrics", "show", "--json"))
     assert "metrics/corpus_stats.json" in json.dumps(metrics)
@@ -110,16 +105,15 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(
     runs = client.search_runs(
         [experiment.experiment_id], "tags.`dvc.stage` = 'prepare_corpus'", order_by=["attributes.start_time ASC"]
     )
-    assert len(runs) == 2  # one per execution, none for the skipped repros
+    (run,) = runs  # one per execution, none for the repros that skipped the stage
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    for run, max_lines in zip(runs, (2000, 500), strict=True):
-        assert run.info.status == "FINISHED"
-        assert run.data.params["corpus.max_lines"] == str(max_lines)
-        assert run.data.tags["dvc.stage"] == "prepare_corpus"
-        assert run.data.tags["git.commit"] == commit
-        assert run.data.metrics["splits.train.lines"] == max_lines
-        artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-        assert {"config.yaml", "corpus_stats.json", "vocab.tsv"} <= artifacts
+    assert run.info.status == "FINISHED"
+    assert run.data.params["corpus.max_lines"] == "2000"
+    assert run.data.tags["dvc.stage"] == "prepare_corpus"
+    assert run.data.tags["git.commit"] == commit
+    assert run.data.metrics["splits.train.lines"] == 2000
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"config.yaml", "corpus_stats.json", "vocab.tsv"} <= artifacts
 
 
 def _check_parser_outputs(repo: Path, method: str) -> None:

@@ -23,6 +23,7 @@ from wordlab.classify.run import mean_centred, run_classifier
 from wordlab.classify.trained import TrainedClassifier
 from wordlab.config import TrainerConfig, validate
 from wordlab.data.errors import DataFormatError
+from wordlab.data.readers.text import read_token_lines
 from wordlab.data.registry import DATASETS
 from wordlab.text.vocab import NUM_SPECIALS, WordVocabulary
 
@@ -123,7 +124,7 @@ def test_command_labels_a_users_sentences_as_the_stage_did(
     assert labelled.label.tolist() == rows.predicted.tolist()
     text.write_text("a fine film\n\nanother\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"mine\.txt:2: an empty line"):
-        predict_command.read_sentences(text)
+        read_token_lines(text)
 
 
 def test_same_settings_and_seed_give_the_same_metrics(

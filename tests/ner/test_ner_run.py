@@ -14,8 +14,10 @@ from test_ner_support import composed_ner_entries, lowercase_vectors, single_thr
 
 from wordlab.data.errors import DataFormatError
 from wordlab.data.readers.conll2003 import read_conll2003
+from wordlab.ner import tag as tag_command
 from wordlab.ner.predictions import read_predictions
 from wordlab.ner.run import run_ner
+from wordlab.nn.model_file import save_model_file
 from wordlab.tracking import stage_run
 
 QUICK = {
@@ -60,7 +62,7 @@ def run(name: str, cfg: dict, conll: dict[str, Path], vectors: Path | None, fold
 
 
 def test_bilstm_crf_run_writes_predictions_that_rescore_to_its_metrics(
-    conll: dict[str, Path], vectors: Path, tmp_path: Path, mlflow_uri: str
+    conll: dict[str, Path], vectors: Path, tmp_path: Path, mlflow_uri: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with stage_run(mlflow_uri, "ner-test", "ner", {}, {}) as stage:
         metrics = run(
@@ -94,6 +96,28 @@ def test_bilstm_crf_run_writes_predictions_that_rescore_to_its_metrics(
     assert metrics["ner.crf.dev.f1"] == pytest.approx(max(history))  # the best dev epoch is the one reported
     assert history.index(max(history)) == metrics["ner.crf.best_epoch"]
     assert (tmp_path / "curves" / "val.tsv").read_text().count("\n") == 1 + len(history)
+    _check_the_command_tags_as_the_stage_did(out, conll["test"], metrics["ner.crf.test.f1"], tmp_path, capsys)
+
+
+def _check_the_command_tags_as_the_stage_did(
+    out: Path, testb: Path, f1: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m wordlab.ner.tag`` on the test file, from the saved tagger alone (no vectors, no config): the
+    predictions the stage wrote with the trained module in memory, and its test F1 (which seqeval recounted above)."""
+    capsys.readouterr()
+    tagged = tmp_path / "mine.conll"
+    assert tag_command.main([str(out / "tagger.pt"), str(testb), "--out", str(tagged)]) == 0
+    assert tagged.read_text() == (out / "predictions.test.conll").read_text()
+    assert f"F1 {100 * f1:.2f}," in capsys.readouterr().err
+    bad = tmp_path / "bad.conll"
+    bad.write_text("EU NNP B-NP B-ORG\nrejects VBZ B-VP\n", encoding="utf-8")
+    assert tag_command.main([str(out / "tagger.pt"), str(bad), "--out", str(tmp_path / "never.conll")]) == 2
+    assert "bad.conll:2: expected 4 columns" in capsys.readouterr().err
+    assert not (tmp_path / "never.conll").exists()
+    other = tmp_path / "parser.pt"
+    save_model_file(other, "wordlab parser", 1, {})
+    assert tag_command.main([str(other), str(testb), "--out", str(tmp_path / "never.conll")]) == 2
+    assert "a wordlab parser file, where a wordlab NER tagger file was expected" in capsys.readouterr().err
 
 
 def test_the_plateau_schedule_cuts_the_rate_after_each_epoch_without_a_better_dev_f1(

@@ -11,6 +11,7 @@ from pathlib import Path
 import conllu
 import numpy as np
 import pytest
+import torch
 from datasets import Dataset
 
 from wordlab.config import TrainerConfig
@@ -165,3 +166,28 @@ def test_command_tags_a_file_as_the_stage_did(
     bad.write_text("1\tHello\t_\t_\t_\t_\tx\t_\t_\t_\n\n", encoding="utf-8")
     assert tag_command.main([str(out / "tagger.pt"), str(bad), "--out", str(tmp_path / "never.conllu")]) == 2
     assert not (tmp_path / "never.conllu").exists()
+
+
+def test_command_tags_tokenised_text_as_it_tags_the_same_words_in_conllu(
+    trained: tuple[Path, dict[str, float]], ewt_slice: dict[str, Path], tmp_path: Path
+) -> None:
+    out, _ = trained
+    sentences = read_conllu(ewt_slice["test"])
+    text = tmp_path / "mine.txt"
+    text.write_text("".join(" ".join(w.form for w in s.words) + "\n" for s in sentences), encoding="utf-8")
+    tagged = tmp_path / "mine.conllu"
+    assert tag_command.main([str(out / "tagger.pt"), str(text), "--tokenised", "--out", str(tagged)]) == 0
+    from_text = [[w["upos"] for w in s] for s in conllu.parse(tagged.read_text())]
+    from_conllu = [[w["upos"] for w in s if isinstance(w["id"], int)]
+                   for s in conllu.parse((out / "tagged.test.conllu").read_text())]  # fmt: skip
+    assert from_text == from_conllu
+    assert [[w["form"] for w in s] for s in conllu.parse(tagged.read_text())] == [
+        [w.form for w in s.words] for s in sentences
+    ]
+    text.write_text("a fine film\n\nanother\n", encoding="utf-8")
+    assert tag_command.main([str(out / "tagger.pt"), str(text), "--tokenised", "--out", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
+    # A model of another task is refused by what it is, not with a traceback.
+    parser_like = tmp_path / "other.pt"
+    torch.save({"version": 1, "state_dicts": []}, parser_like)
+    assert tag_command.main([str(parser_like), str(text), "--tokenised", "--out", str(tmp_path / "x")]) == 2

@@ -15,26 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wordlab.classify.trained import TrainedClassifier
-from wordlab.data.errors import DataFormatError
-from wordlab.data.readers.lines import iter_lines
+from wordlab.data.readers.text import read_token_lines
 from wordlab.io import atomic_path
 
 
-def read_sentences(path: Path) -> list[list[str]]:
-    sentences = []
-    for line_number, line in iter_lines(path):
-        tokens = line.split()
-        if not tokens:
-            raise DataFormatError(path, line_number, "an empty line: one sentence per line is expected")
-        sentences.append(tokens)
-    if not sentences:
-        raise DataFormatError(path, 1, "no sentences in the file")
-    return sentences
-
-
-def classify_lines(model: TrainedClassifier, sentences: Sequence[Sequence[str]]) -> list[str]:
+def classify_lines(model: TrainedClassifier, sentences: Sequence[Sequence[str]], progress: bool = False) -> list[str]:
     """``label<TAB>probability<TAB>sentence`` per sentence."""
-    probabilities = model.probabilities(sentences)
+    probabilities = model.probabilities(sentences, progress=progress)
     best = probabilities.argmax(axis=1)
     return [f"{model.label_names[k]}\t{probabilities[i, k]:.6f}\t{' '.join(sentences[i])}" for i, k in enumerate(best)]
 
@@ -47,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         model = TrainedClassifier.load(args.model)
-        lines = classify_lines(model, read_sentences(args.sentences))
+        lines = classify_lines(model, read_token_lines(args.sentences), progress=True)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from wordlab.classify.data import Examples, encode, scoring_batches
 from wordlab.classify.network import SentenceClassifier
-from wordlab.io import atomic_path
+from wordlab.nn.model_file import load_model_file, save_model_file
 from wordlab.text.vocab import WordVocabulary
 
 FILE_VERSION = 1
+MODEL_KIND = "wordlab sentence classifier"
 
 
 @dataclasses.dataclass
@@ -32,7 +34,9 @@ class TrainedClassifier:
     shape: dict[str, Any]
 
     @torch.no_grad()
-    def probabilities(self, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> np.ndarray:
+    def probabilities(
+        self, sentences: Sequence[Sequence[str]], batch_size: int = 256, progress: bool = False
+    ) -> np.ndarray:
         """Class probabilities (sentences, classes), the members' average."""
         rows = encode(Examples([tuple(s) for s in sentences], [0] * len(sentences)), self.vocabulary)
         total = np.zeros((len(rows), len(self.label_names)))
@@ -40,7 +44,9 @@ class TrainedClassifier:
             was_training = network.training
             network.eval()
             try:
-                batches = scoring_batches(rows, batch_size)
+                batches = tqdm(
+                    scoring_batches(rows, batch_size), desc="classifying", unit="batch", disable=not progress
+                )
                 parts = [torch.softmax(network(b["word_ids"], b["mask"]), dim=-1) for b in batches]
             finally:
                 network.train(was_training)
@@ -49,22 +55,18 @@ class TrainedClassifier:
 
     def save(self, path: Path) -> None:
         payload = {
-            "version": FILE_VERSION,
             "state_dicts": [network.state_dict() for network in self.members],
             "dim": self.members[0].embedding.dim,
-            "vocabulary": dataclasses.asdict(self.vocabulary),
+            "vocabulary": self.vocabulary.as_dict(),
             "label_names": self.label_names,
             "shape": self.shape,
         }
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
+        save_model_file(path, MODEL_KIND, FILE_VERSION, payload)
 
     @classmethod
     def load(cls, path: Path) -> TrainedClassifier:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-        if not isinstance(payload, dict) or payload.get("version") != FILE_VERSION:
-            raise ValueError(f"{path}: not a wordlab classifier file (version {FILE_VERSION})")
-        vocabulary = WordVocabulary(**{**payload["vocabulary"], "words": tuple(payload["vocabulary"]["words"])})
+        payload = load_model_file(path, MODEL_KIND, FILE_VERSION)
+        vocabulary = WordVocabulary.from_dict(payload["vocabulary"])
         shape = dict(payload["shape"])
         table = np.zeros((len(vocabulary), int(payload["dim"])), np.float32)
         members = []

@@ -10,15 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
-from wordlab.io import atomic_path
 from wordlab.lm.data import LMVocabulary
 from wordlab.lm.fixed_window import FixedWindowLM
 from wordlab.lm.recurrent import RecurrentLM
+from wordlab.nn.model_file import load_model_file, save_model_file
 
 FORMAT_VERSION = 1
+MODEL_KIND = "wordlab language model"
 NETWORKS: dict[str, type[nn.Module]] = {"RecurrentLM": RecurrentLM, "FixedWindowLM": FixedWindowLM}
 
 
@@ -28,14 +28,12 @@ def save_model(path: Path, network: nn.Module, arguments: dict[str, Any], vocabu
     if kind not in NETWORKS:
         raise ValueError(f"cannot save a {kind}: only {sorted(NETWORKS)}")
     payload = {
-        "version": FORMAT_VERSION,
         "network": kind,
         "arguments": {key: value for key, value in arguments.items() if key != "pretrained"},
         "state_dict": network.state_dict(),
         "vocabulary": list(vocabulary.words),
     }
-    with atomic_path(Path(path)) as tmp:
-        torch.save(payload, tmp)
+    save_model_file(path, MODEL_KIND, FORMAT_VERSION, payload)
 
 
 def load_model(path: Path) -> tuple[nn.Module, LMVocabulary]:
@@ -43,14 +41,7 @@ def load_model(path: Path) -> tuple[nn.Module, LMVocabulary]:
     path = Path(path)
     if path.is_dir():
         path = path / "model.pt"
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as error:  # torch raises several kinds for a file that is not a checkpoint
-        raise ValueError(f"{path}: not a wordlab language model file ({error})") from None
-    if not isinstance(payload, dict) or payload.get("version") != FORMAT_VERSION:
-        raise ValueError(f"{path}: not a wordlab language model file (format {FORMAT_VERSION})")
+    payload = load_model_file(path, MODEL_KIND, FORMAT_VERSION, weights_only=True)
     vocabulary = LMVocabulary(tuple(payload["vocabulary"]))
     network = NETWORKS[payload["network"]](len(vocabulary), **payload["arguments"])
     network.load_state_dict(payload["state_dict"])

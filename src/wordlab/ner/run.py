@@ -5,7 +5,8 @@ environment or ``params.yaml``. The splits use the Hub's names: ``train`` (eng.t
 model selection only) and ``test`` (eng.testb, scored once, with the weights of the best dev epoch).
 
 Outputs, each written atomically: ``predictions.test.conll`` and ``predictions.validation.conll`` in ``out_dir``
-(see :mod:`wordlab.ner.predictions`), and the metrics JSON. Metrics are flat keys
+(see :mod:`wordlab.ner.predictions`), ``tagger.pt`` (the best epoch's tagger, which :mod:`wordlab.ner.tag`
+applies to a user's own file), and the metrics JSON. Metrics are flat keys
 ``ner.<name>.<split>.<statistic>`` (``test``/``dev``; overall ``f1``, ``precision``, ``recall`` and
 ``<TYPE>.<statistic>`` per entity type, F1 in [0, 1]) plus ``ner.<name>.best_epoch`` (0-based),
 ``epochs_trained``, ``vocab_size`` and ``test.unk_rate`` (the share of test tokens without a row). Epoch times
@@ -40,6 +41,7 @@ from wordlab.ner.data import batches, encode_splits
 from wordlab.ner.module import NerTagger
 from wordlab.ner.predictions import write_predictions
 from wordlab.ner.scoring import entity_scores
+from wordlab.ner.trained import TrainedNer
 from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import EpochTimer, KeepBest
@@ -125,6 +127,7 @@ def run_ner(
         )
         fit_seconds = time.perf_counter() - started
         keep.restore(module)
+        TrainedNer(module, cfg, data.vocabulary).save(Path(out_dir) / "tagger.pt")
         metrics = {
             f"ner.{name}.best_epoch": float(keep.best_epoch if keep.best_epoch is not None else -1),
             f"ner.{name}.epochs_trained": float(trainer.current_epoch),

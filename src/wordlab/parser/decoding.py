@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from wordlab.parser import transitions as T
 from wordlab.parser.data import LABEL_OFFSET, Encoded
@@ -115,15 +116,18 @@ class GreedyDecoder:
             pre = torch.nn.functional.embedding_bag(torch.from_numpy(rows), tables.rows, mode="sum") + net.hidden.bias
             return net.scores_from_hidden(pre).numpy()
 
-    def parse(self, encoded: Encoded, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
-        """Heads (0 = root) and label indices of every word, flat as ``encoded``'s arrays."""
+    def parse(self, encoded: Encoded, batch_size: int = 512, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Heads (0 = root) and label indices of every word, flat as ``encoded``'s arrays (``progress``: a bar of
+        the sentences parsed, for a user's long file)."""
         lengths = encoded.lengths
         heads = np.zeros(len(encoded.words), np.int64)
         labels = np.zeros(len(encoded.words), np.int64)
         order = np.argsort(lengths, kind="stable")
-        for first in range(0, len(order), batch_size):
-            chosen = order[first : first + batch_size]
-            self._parse_batch(encoded, chosen, heads, labels)
+        with tqdm(total=len(order), desc="parsing", unit="sentence", disable=not progress) as bar:
+            for first in range(0, len(order), batch_size):
+                chosen = order[first : first + batch_size]
+                self._parse_batch(encoded, chosen, heads, labels)
+                bar.update(len(chosen))
         return heads, labels
 
     def _parse_batch(self, encoded: Encoded, chosen: np.ndarray, heads: np.ndarray, labels: np.ndarray) -> None:

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 3 if isinstance(error, FileNotFoundError) else 4
     began = time.perf_counter()
-    parses = trained.parse(sentences)
+    parses = trained.parse(sentences, progress=True)
     seconds = time.perf_counter() - began
     write_conllu(args.output, sentences, parses)
     log.info("%d sentences parsed in %.2f s (%.0f sentences/s): %s", len(parses), seconds, len(parses) / seconds,

@@ -31,9 +31,10 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from wordlab.data.readers.conllu_reader import ConlluSentence, read_conllu
-from wordlab.io import atomic_path, write_json_atomic
+from wordlab.io import write_json_atomic
 from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
+from wordlab.nn.model_file import load_model_file, save_model_file
 from wordlab.nn.selection import EpochTimer, KeepBest
 from wordlab.parser import transitions as T
 from wordlab.parser.config import NonProjective, ParserConfig, TransitionSystem, parser_settings
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
 CHECKPOINT_VERSION = 1
+MODEL_KIND = "wordlab parser"
 MODEL_FILE = "parser.pt"
 TIMINGS_FILE = "timings.json"  # speeds and seconds: they vary run to run, so they stay out of the DVC metrics
 SYSTEMS = {TransitionSystem.arc_standard: T.ARC_STANDARD, TransitionSystem.arc_eager: T.ARC_EAGER}
@@ -84,10 +86,10 @@ class TrainedParser:
         trees = [([0] * len(s.words), [""] * len(s.words)) for s in sentences]  # heads are not read
         return encode(sentences, self.vocabulary, self.symbols, trees)
 
-    def parse(self, sentences: Sequence[ConlluSentence]) -> list[Parse]:
+    def parse(self, sentences: Sequence[ConlluSentence], progress: bool = False) -> list[Parse]:
         """Parses of ``sentences`` (words and UPOS read; heads and relations ignored), lifts undone."""
         encoded = self.encode(sentences)
-        heads, labels = self.decoder().parse(encoded, self.parse_batch)
+        heads, labels = self.decoder().parse(encoded, self.parse_batch, progress)
         names = self.symbols.labels
         parses: list[Parse] = []
         for i in range(len(sentences)):
@@ -98,23 +100,19 @@ class TrainedParser:
 
     def save(self, path: Path) -> None:
         payload = {
-            "version": CHECKPOINT_VERSION,
             "state_dict": self.network.state_dict(),
             "shapes": _shapes(self.network),
-            "vocabulary": dataclasses.asdict(self.vocabulary),
+            "vocabulary": self.vocabulary.as_dict(),
             "symbols": dataclasses.asdict(self.symbols),
             "system": self.system,
             "frequent_pairs": self.frequent_pairs,
             "parse_batch": self.parse_batch,
         }
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
+        save_model_file(path, MODEL_KIND, CHECKPOINT_VERSION, payload)
 
     @classmethod
     def load(cls, path: Path) -> TrainedParser:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-        if not isinstance(payload, dict) or payload.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"{path}: not a wordlab parser file (version {CHECKPOINT_VERSION})")
+        payload = load_model_file(path, MODEL_KIND, CHECKPOINT_VERSION)
         shapes = payload["shapes"]
         network = ChenManningNetwork(
             np.zeros(shapes["words"], np.float32), shapes["pos"][0], shapes["labels"][0], shapes["transitions"],
@@ -122,7 +120,7 @@ class TrainedParser:
             activation=shapes["activation"],
         )  # fmt: skip
         network.load_state_dict(payload["state_dict"])
-        vocabulary = WordVocabulary(**{**payload["vocabulary"], "words": tuple(payload["vocabulary"]["words"])})
+        vocabulary = WordVocabulary.from_dict(payload["vocabulary"])
         symbols = Symbols(tuple(payload["symbols"]["pos"]), tuple(payload["symbols"]["labels"]))
         return cls(network, vocabulary, symbols, payload["system"], payload["frequent_pairs"], payload["parse_batch"])
 

@@ -42,13 +42,20 @@ def upos_ids(sentence: ConlluSentence, *, known_only: bool) -> list[int]:
 def encode(sentences: Sequence[ConlluSentence], vocabulary: WordVocabulary, *, gold_tags: bool = True) -> Dataset:
     """The sentences' model columns, torch-formatted; ``gold_tags`` False for text whose tags are not read."""
     forms = [[word.form for word in sentence.words] for sentence in sentences]
+    return encode_forms(forms, vocabulary, [upos_ids(sentence, known_only=gold_tags) for sentence in sentences])
+
+
+def encode_forms(
+    forms: Sequence[Sequence[str]], vocabulary: WordVocabulary, upos: Sequence[Sequence[int]] | None = None
+) -> Dataset:
+    """Sentences of word forms as the model's columns; ``upos`` None for text without tags (all read as 0)."""
     chars = [[char_ids(form) for form in words] for words in forms]
     columns = {
         "word_ids": [vocabulary.ids(words) for words in forms],
         "caps_ids": [[int(casing(form)) for form in words] for words in forms],
         "char_ids": [[c for word in sentence for c in word] for sentence in chars],
         "char_lengths": [[len(word) for word in sentence] for sentence in chars],
-        "upos": [upos_ids(sentence, known_only=gold_tags) for sentence in sentences],
+        "upos": [[0] * len(words) for words in forms] if upos is None else [list(tags) for tags in upos],
     }
     return Dataset.from_dict(columns).with_format("torch", columns=COLUMNS)
 

@@ -25,14 +25,16 @@ import lightning.pytorch as pl
 import numpy as np
 import torch
 from datasets import Dataset
+from tqdm import tqdm
 
 from wordlab.data.readers.conllu_reader import ConlluSentence, read_conllu
-from wordlab.io import atomic_path, write_json_atomic
+from wordlab.io import write_json_atomic
 from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
+from wordlab.nn.model_file import load_model_file, save_model_file
 from wordlab.nn.selection import EpochTimer, KeepBest
 from wordlab.tagger.config import TaggerConfig, tagger_settings
-from wordlab.tagger.data import UPOS, encode, folds
+from wordlab.tagger.data import UPOS, encode, encode_forms, folds
 from wordlab.tagger.module import TaggerModule
 from wordlab.tagger.output import write_tagged
 from wordlab.text.batching import batches
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
 CHECKPOINT_VERSION = 1
 FILE_VERSION = 1
+MODEL_KIND = "wordlab UPOS tagger"
 MODEL_FILE = "tagger.pt"
 TIMINGS_FILE = "timings.json"
 
@@ -76,11 +79,19 @@ class TrainedTagger:
     vocabulary: WordVocabulary
     shape: dict[str, Any]
 
-    def tag(self, sentences: Sequence[ConlluSentence], batch_size: int = 256) -> list[list[str]]:
+    def tag(
+        self, sentences: Sequence[ConlluSentence], batch_size: int = 256, progress: bool = False
+    ) -> list[list[str]]:
         """The UPOS of every word of ``sentences`` (their own UPOS column is not read)."""
-        return self.tag_encoded(encode(sentences, self.vocabulary, gold_tags=False), batch_size)
+        return self.tag_encoded(encode(sentences, self.vocabulary, gold_tags=False), batch_size, progress)
 
-    def tag_encoded(self, dataset: Dataset, batch_size: int = 256) -> list[list[str]]:
+    def tag_tokens(
+        self, sentences: Sequence[Sequence[str]], batch_size: int = 256, progress: bool = False
+    ) -> list[list[str]]:
+        """The UPOS of every token of already tokenised sentences."""
+        return self.tag_encoded(encode_forms(sentences, self.vocabulary), batch_size, progress)
+
+    def tag_encoded(self, dataset: Dataset, batch_size: int = 256, progress: bool = False) -> list[list[str]]:
         """The UPOS of every sentence of a dataset :func:`~wordlab.tagger.data.encode` made, in its order.
 
         Sentences are tagged shortest first, so that a batch pads to its own longest sentence and word (the
@@ -90,7 +101,8 @@ class TrainedTagger:
         lengths = [len(ids) for ids in dataset.with_format(None)["word_ids"]]
         order = sorted(range(len(lengths)), key=lengths.__getitem__)
         loader = batches(dataset.select(order), batch_size, shuffle=False, tag_column="upos")
-        tagged = [[UPOS[i] for i in row] for batch in loader for row in module.predict_batch(batch)]
+        shown = tqdm(loader, desc="tagging", unit="batch", disable=not progress)
+        tagged = [[UPOS[i] for i in row] for batch in shown for row in module.predict_batch(batch)]
         in_order: list[list[str]] = [[] for _ in order]
         for position, index in enumerate(order):
             in_order[index] = tagged[position]
@@ -98,21 +110,17 @@ class TrainedTagger:
 
     def save(self, path: Path) -> None:
         payload = {
-            "version": FILE_VERSION,
             "state_dict": self.network.state_dict(),
             "dim": self.network.embedding.word.dim,
-            "vocabulary": dataclasses.asdict(self.vocabulary),
+            "vocabulary": self.vocabulary.as_dict(),
             "shape": self.shape,
         }
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
+        save_model_file(path, MODEL_KIND, FILE_VERSION, payload)
 
     @classmethod
     def load(cls, path: Path) -> TrainedTagger:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-        if not isinstance(payload, dict) or payload.get("version") != FILE_VERSION:
-            raise ValueError(f"{path}: not a wordlab tagger file (version {FILE_VERSION})")
-        vocabulary = WordVocabulary(**{**payload["vocabulary"], "words": tuple(payload["vocabulary"]["words"])})
+        payload = load_model_file(path, MODEL_KIND, FILE_VERSION)
+        vocabulary = WordVocabulary.from_dict(payload["vocabulary"])
         table = np.zeros((len(vocabulary), int(payload["dim"])), np.float32)
         network = build_network(table, payload["shape"], dropout=0.0, seed=0)
         network.load_state_dict(payload["state_dict"])

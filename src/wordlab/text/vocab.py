@@ -21,12 +21,14 @@ stands in for unseen ones at test time.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +80,14 @@ class WordVocabulary:
 
     def ids(self, tokens: Iterable[str]) -> list[int]:
         return [self.id(token) for token in tokens]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for a model file (:meth:`from_dict` rebuilds the vocabulary from them)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> WordVocabulary:
+        return cls(**{**values, "words": tuple(values["words"])})
 
     def fingerprint(self) -> str:
         """A key for anything derived from this vocabulary (the encoded datasets' cache files)."""

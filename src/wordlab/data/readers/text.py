@@ -38,3 +38,17 @@ def iter_tokens(path: Path, eos: str | None = None) -> Iterator[str]:
     """The tokens of ``path`` as one stream, in file order (what a language model consumes)."""
     for tokens in iter_token_lines(path, eos=eos):
         yield from tokens
+
+
+def read_token_lines(path: Path) -> list[list[str]]:
+    """One sentence of whitespace-separated tokens per line, for a model applied to a user's text: an empty line is
+    refused with its number (it would be a sentence of nothing), as is a file without a line."""
+    sentences = []
+    for line_number, line in iter_lines(Path(path)):
+        tokens = line.split()
+        if not tokens:
+            raise DataFormatError(path, line_number, "an empty line: one sentence per line is expected")
+        sentences.append(tokens)
+    if not sentences:
+        raise DataFormatError(path, 1, "no sentences in the file")
+    return sentences

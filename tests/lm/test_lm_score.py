@@ -1,0 +1,81 @@
+"""``python -m wordlab.lm.score``: a text file's perplexity under a saved model, against a word-by-word recount."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from wordlab.lm import score as score_command
+from wordlab.lm.data import EOS, LMVocabulary
+from wordlab.lm.fixed_window import FixedWindowLM
+from wordlab.lm.recurrent import RecurrentLM
+from wordlab.lm.run import MODEL_FILE
+from wordlab.lm.saved import save_model
+
+WORDS = ("the", "cat", "sat", "on", "mat", "<unk>", EOS)
+TEXT = "the cat sat on the mat\nthe dog sat\n" + "on the cat the mat sat\n" * 30  # 'dog' is unknown
+
+
+def _recount(network: nn.Module, ids: list[int]) -> float:
+    """exp of the mean NLL of ids[1:], each word from its whole history (the recurrent model run from the start
+    each time, no chunks) or from its window (the fixed-window model, <eos> before the start)."""
+    total = 0.0
+    with torch.no_grad():
+        for t in range(1, len(ids)):
+            if isinstance(network, FixedWindowLM):
+                window = ([ids[0]] * network.context + ids[:t])[-network.context :]
+                logits, _ = network(torch.tensor([window]))
+                row = logits[0]
+            else:
+                logits, _ = network(torch.tensor(ids[:t]).unsqueeze(1))
+                row = logits[-1, 0]
+            total -= float(torch.log_softmax(row.double(), dim=0)[ids[t]])
+    return math.exp(total / (len(ids) - 1))
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        pytest.param({"cell": "gru", "embedding_dim": 8, "hidden": 8, "layers": 2, "dropout": 0.0}, id="gru"),
+        pytest.param({"context": 3, "embedding_dim": 6, "hidden": 6}, id="fixed-window"),
+    ],
+)
+def test_perplexity_equals_a_word_by_word_recount_with_unknown_words_as_unk(
+    arguments: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    torch.manual_seed(0)
+    vocabulary = LMVocabulary(WORDS)
+    network_type = FixedWindowLM if "context" in arguments else RecurrentLM
+    network = network_type(len(vocabulary), **arguments).eval()
+    save_model(tmp_path / MODEL_FILE, network, arguments, vocabulary)
+    text = tmp_path / "mine.txt"
+    text.write_text(TEXT, encoding="utf-8")
+
+    ids = [vocabulary.eos]
+    for line in TEXT.splitlines():
+        ids += [vocabulary.id(w) if w in vocabulary else vocabulary.id("<unk>") for w in line.split()] + [
+            vocabulary.eos
+        ]
+    result = score_command.score(network, vocabulary, text)
+    assert result.tokens == len(ids) - 1 == sum(len(line.split()) + 1 for line in TEXT.splitlines())
+    assert result.unknown == 1
+    assert result.perplexity == pytest.approx(_recount(network, ids), rel=1e-6)
+
+    assert score_command.main([str(tmp_path), str(text)]) == 0
+    assert f"perplexity {result.perplexity:.2f} over {result.tokens} tokens" in capsys.readouterr().out
+    assert score_command.main([str(tmp_path), str(text), "--strict"]) == 2
+    assert "mine.txt:2: 'dog' is not in the model's vocabulary" in capsys.readouterr().err
+
+
+def test_another_tasks_model_is_refused_by_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from wordlab.nn.model_file import save_model_file
+
+    save_model_file(tmp_path / "tagger.pt", "wordlab UPOS tagger", 1, {"state_dict": {}})
+    text = tmp_path / "mine.txt"
+    text.write_text("the cat\n", encoding="utf-8")
+    assert score_command.main([str(tmp_path / "tagger.pt"), str(text)]) == 2
+    assert "a wordlab UPOS tagger file, where a wordlab language model file was expected" in capsys.readouterr().err
