@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -79,3 +80,36 @@ def test_another_tasks_model_is_refused_by_kind(tmp_path: Path, capsys: pytest.C
     text.write_text("the cat\n", encoding="utf-8")
     assert score_command.main([str(tmp_path / "tagger.pt"), str(text)]) == 2
     assert "a wordlab UPOS tagger file, where a wordlab language model file was expected" in capsys.readouterr().err
+
+
+def test_the_saved_kneser_ney_model_scores_the_test_file_as_its_stage_did_and_generates_greedily(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wordlab.lm import generate
+    from wordlab.lm.config import KneserNeyConfig
+    from wordlab.lm.kneser_ney import KneserNeyLM
+    from wordlab.lm.run import run_kneser_ney
+    from wordlab.lm.saved import load_model
+
+    ptb = {split: data_dir / "ptb" / f"ptb.{split}.txt" for split in ("train", "valid", "test")}
+    lines = 400
+    metrics = run_kneser_ney("kn", KneserNeyConfig(order=3, max_lines=lines), files=ptb, out_dir=tmp_path / "kn",
+                             curves_dir=tmp_path / "curves", run=None)  # fmt: skip
+    test_slice = tmp_path / "test.txt"
+    with open(ptb["test"], encoding="utf-8") as source:
+        test_slice.write_text("".join(next(source) for _ in range(lines)), encoding="utf-8")
+    model, vocabulary = load_model(tmp_path / "kn" / MODEL_FILE)
+    assert isinstance(model, KneserNeyLM) and model.order == 3
+    result = score_command.score(model, vocabulary, test_slice)
+    assert result.tokens == metrics["lm.kn.test.tokens"] and result.unknown == 0  # PTB test is in the vocabulary
+    assert result.perplexity == pytest.approx(metrics["lm.kn.test.ppl"], rel=1e-9)
+
+    drawn = generate.sample(model, vocabulary, ["the"], words=6, top_k=1, seed=3)
+    history = [vocabulary.id("the")]
+    for word in drawn:  # top-1 is the argmax of the model's next-word distribution after the sentence so far
+        assert vocabulary.words[int(np.argmax(model.probabilities(history)))] == word
+        history = [] if word == EOS else [*history, vocabulary.id(word)]
+    assert generate.main([str(tmp_path / "kn"), "--words", "8", "--seed", "2"]) == 0
+    first = capsys.readouterr().out
+    assert generate.main([str(tmp_path / "kn"), "--words", "8", "--seed", "2"]) == 0
+    assert capsys.readouterr().out == first

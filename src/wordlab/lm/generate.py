@@ -16,17 +16,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
-from torch import nn
 
 from wordlab.lm.data import EOS, LMVocabulary, ids_of
 from wordlab.lm.fixed_window import FixedWindowLM
-from wordlab.lm.saved import load_model
+from wordlab.lm.kneser_ney import KneserNeyLM
+from wordlab.lm.saved import LanguageModel, load_model
 
 
 @torch.no_grad()
 def sample(
-    network: nn.Module,
+    network: LanguageModel,
     vocabulary: LMVocabulary,
     seed_words: Sequence[str],
     *,
@@ -42,8 +43,17 @@ def sample(
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     context = [vocabulary.eos, *ids_of(seed_words, vocabulary, "seed text")]
     generator = torch.Generator().manual_seed(seed)
-    network.eval()
     drawn: list[int] = []
+    if isinstance(network, KneserNeyLM):
+        history = list(context)
+        for _ in range(words):
+            last_eos = max(i for i, token in enumerate(history) if token == vocabulary.eos)
+            probabilities = network.probabilities(history[last_eos + 1 :])  # the sentence so far, after <s>
+            with np.errstate(divide="ignore"):
+                history.append(_draw(torch.from_numpy(np.log(probabilities)), temperature, top_k, generator))
+            drawn.append(history[-1])
+        return [vocabulary.words[i] for i in drawn]
+    network.eval()
     if isinstance(network, FixedWindowLM):
         history = list(context)
         for _ in range(words):

@@ -44,8 +44,9 @@ trie, which keeps keys small for any order (``(V + 1) ** 5`` would overflow int6
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -254,6 +255,41 @@ class KneserNeyLM:
             _order_tables(level.keys, counts, discounts, size, base)
             for level, counts, discounts, size in zip(counted, adjusted, model.discounts, contexts, strict=True)
         ]
+        return model
+
+    def state(self) -> dict[str, Any]:
+        """The fitted model as plain arrays and numbers (what :mod:`wordlab.lm.saved` writes; :meth:`from_state`
+        rebuilds it): per order the trie level's keys, discounted terms, and the contexts' weights."""
+        self._require_fitted()
+        return {
+            "order": self.order,
+            "vocab_size": self.vocab_size,
+            "eos": -1 if self.eos is None else self.eos,
+            "discounts": self.discounts,
+            "count_of_counts": self.count_of_counts,
+            "levels": [
+                {"keys": o.keys, "weight": o.weight, "backoff": o.backoff, "seen": o.seen} for o in self._orders
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> KneserNeyLM:
+        model = cls(int(state["order"]))
+        model.vocab_size = int(state["vocab_size"])
+        model.eos = None if int(state["eos"]) < 0 else int(state["eos"])
+        model.discounts = np.asarray(state["discounts"], dtype=np.float64)
+        model.count_of_counts = np.asarray(state["count_of_counts"], dtype=np.int64)
+        model._orders = [
+            _Order(
+                np.asarray(level["keys"], dtype=np.int64),
+                np.asarray(level["weight"], dtype=np.float64),
+                np.asarray(level["backoff"], dtype=np.float64),
+                np.asarray(level["seen"], dtype=np.bool_),
+            )
+            for level in state["levels"]
+        ]
+        if len(model._orders) != model.order:
+            raise ValueError(f"a model of order {model.order} with {len(model._orders)} levels")
         return model
 
     def _require_fitted(self) -> None:

@@ -47,7 +47,7 @@ from wordlab.lm.gradients import state_gradient_norms
 from wordlab.lm.kneser_ney import KneserNeyLM
 from wordlab.lm.module import LanguageModelModule, stream_perplexity
 from wordlab.lm.recurrent import RecurrentLM
-from wordlab.lm.saved import save_model
+from wordlab.lm.saved import save_model, save_ngram
 from wordlab.nn.callbacks import regularization_callbacks
 from wordlab.nn.curves import VAL_FILE, LearningCurves, write_curve
 from wordlab.nn.selection import KeepBest
@@ -92,6 +92,7 @@ def run_kneser_ney(
         metrics[f"lm.{name}.{split}.ppl"] = math.exp(-float(np.mean(log_probs)))
         metrics[f"lm.{name}.{split}.tokens"] = float(len(log_probs))
     write_curve(Path(curves_dir) / VAL_FILE, [(0, 0, math.log(metrics[f"lm.{name}.valid.ppl"]))])
+    save_ngram(Path(out_dir) / MODEL_FILE, model, vocabulary)
     _finish(name, out_dir, metrics, {f"lm.{name}.fit_seconds": fit_seconds}, run)
     return metrics
 

@@ -8,7 +8,7 @@ corpus's own spelling (PTB is lower-case with numbers as ``N``). A word outside 
 perplexity, since a text scored mostly as ``<unk>`` scores deceptively well; ``--strict`` refuses the first one by
 file and line instead. The text is scored as one stream in one column, the recurrent state carried from each
 ``bptt`` chunk to the next, so every word is predicted from everything before it (the fixed-window model from its
-window). The n-gram baseline writes no model file, so it cannot be applied here.
+window); the Kneser-Ney baseline reads each line as a sentence from its start, as its stage scored it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from torch import nn
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
@@ -29,8 +28,9 @@ from wordlab.data.errors import DataFormatError
 from wordlab.data.readers.text import iter_token_lines
 from wordlab.lm.data import EOS, LMVocabulary, StreamChunks, batchify, windows_dataset
 from wordlab.lm.fixed_window import FixedWindowLM
+from wordlab.lm.kneser_ney import KneserNeyLM
 from wordlab.lm.module import stream_perplexity
-from wordlab.lm.saved import load_model
+from wordlab.lm.saved import LanguageModel, load_model
 
 UNK = "<unk>"
 BPTT = 70
@@ -61,8 +61,14 @@ def text_stream(path: Path, vocabulary: LMVocabulary, *, strict: bool) -> tuple[
     return np.asarray(ids, dtype=np.int64), unknown
 
 
-def score(network: nn.Module, vocabulary: LMVocabulary, path: Path, *, strict: bool = False) -> Score:
+def score(network: LanguageModel, vocabulary: LMVocabulary, path: Path, *, strict: bool = False) -> Score:
     stream, unknown = text_stream(path, vocabulary, strict=strict)
+    if isinstance(network, KneserNeyLM):
+        # The n-gram model reads each line as a sentence from <s>, as it was counted and scored in its stage.
+        body = stream[1:]  # every line, each ending in <eos>
+        lines = np.split(body, np.flatnonzero(body == vocabulary.eos)[:-1] + 1)
+        log_probs = network.log_probs(lines)  # vectorised over the whole text: no bar needed
+        return Score(math.exp(-float(np.mean(log_probs))), len(log_probs), unknown)
     if isinstance(network, FixedWindowLM):
         # Every token after the leading <eos>, each from its window (the <eos> padding stands before the start).
         windows = windows_dataset(stream, network.context, vocabulary.eos)
