@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 # "model training" view (MLflow 3 otherwise opens on its GenAI overview of traces, empty for wordlab).
 RUNS_PAGE = "#/experiments/{experiment}/runs?workflowType=machine_learning"
 STAGE_RUNS = ("prepare_corpus", "embeddings@glove", "ner@glove", "parser@glove", "tagger@glove", "classifier@glove",
-              "lm@kneser_ney", "lm@lstm", "lm_vectors@glove", "report")  # fmt: skip
+              "lm@kneser_ney", "lm_vectors@glove", "report")  # fmt: skip
 
 
 def _free_port() -> int:
