@@ -26,7 +26,7 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from wordlab.data.readers.analogy import AnalogyQuestion, read_analogies
-from wordlab.evaluation import evaluate_analogies
+from wordlab.evaluation.analogy import evaluate_analogies
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

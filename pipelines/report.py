@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from wordlab.embeddings.outputs import VECTORS_BINARY
-from wordlab.nn.curves import read_curve
+from wordlab.nn.curve_files import read_curve
 from wordlab.report.classify import classify_section, write_classify_section
 from wordlab.report.document import write_document
 from wordlab.report.embeddings import comparison_table, vectors_section, write_tables

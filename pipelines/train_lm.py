@@ -60,12 +60,11 @@ def _train(
 ) -> dict[str, Any]:
     kind = KneserNeyConfig if stage.cfg[group][name].model == "kneser_ney" else NeuralLMConfig
     entry = stage.settings(f"{group}.{name}", kind)
-    # Lightning's import costs some 10 s: made only once the stage's checks have passed.
-    from wordlab.lm.run import run_kneser_ney, run_neural
-
     if isinstance(entry, KneserNeyConfig):
         if vectors is not None:
             raise SystemExit(f"{group}.{name}: the n-gram model takes no vectors; list it in the lm group")
+        from wordlab.lm.run_ngram import run_kneser_ney  # torch's import, after the stage's checks
+
         files = stage.locator.paths(entry.corpus.value)  # located and verified before the MLflow run opens
         return run_kneser_ney(name, entry, files=files, out_dir=out, curves_dir=curves, run=stage.run)
     if vectors is None and entry.vectors is not None:
@@ -76,6 +75,10 @@ def _train(
     if vectors is not None:
         entry = dataclasses.replace(entry, vectors=vectors[0])
     files = stage.locator.paths(entry.corpus.value)
+    # Lightning's import costs several seconds: made only once the stage's checks have passed, and never for the
+    # n-gram model.
+    from wordlab.lm.run import run_neural
+
     stage.set_tags({f"{group}.{name}.model": entry.model.value, f"{group}.{name}.corpus": entry.corpus.value})
     return run_neural(
         name,

@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 from omegaconf import DictConfig
 
 from wordlab import config as config_module
+from wordlab import target_signatures
 from wordlab.data.errors import DataFormatError
 from wordlab.data.locate import ChecksumMismatchError, DataLocator, MissingDataError
 from wordlab.data.registry import DATASETS, Dataset
@@ -69,6 +70,14 @@ def data_locator(cfg: DictConfig, root: Path) -> DataLocator:
         cache_dir=Path(cfg.data.cache_dir).expanduser(),
         allow_download=bool(cfg.data.allow_download),
     )
+
+
+def signature_file() -> Path:
+    """Where stages record the signatures of config ``_target_`` callables (:mod:`wordlab.target_signatures`): the
+    user's cache folder (``$XDG_CACHE_HOME/wordlab``, else ``~/.cache/wordlab``), shared by every project, since
+    a signature depends on the installed package only."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "wordlab" / "target-signatures.json"
 
 
 def _git(*args: str) -> str | None:
@@ -289,6 +298,7 @@ def _restore_params_after_failed_experiment(params_path: str | Path) -> bool:
 def _open_stage(
     stage: str, params_path: str | Path, inputs: Sequence[Path], outputs: Sequence[Path], stack: ExitStack
 ) -> StageContext:
+    target_signatures.remember_in(signature_file())
     cfg = config_module.load(params_path)
     _, _, key = stage.partition("@")
     if key:

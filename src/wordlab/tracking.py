@@ -39,6 +39,10 @@ STAGE_TAG = "dvc.stage"
 PID_TAG = "wordlab.pid"
 HOST_TAG = "wordlab.host"
 
+# MLflow 3 sends usage telemetry from a background thread unless told not to. A stage runs offline and must do only
+# what its config says, and the thread adds to every stage's start-up; a user's own setting still wins.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
 
 def resolve_tracking_uri(uri: str, project_root: Path) -> str:
     """Make a relative sqlite path absolute against the project root; leave other URIs alone."""

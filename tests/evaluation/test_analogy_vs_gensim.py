@@ -11,7 +11,7 @@ from evaluation_vectors import Embeddings
 from gensim.models import KeyedVectors
 
 from wordlab.data.readers.analogy import AnalogyQuestion
-from wordlab.evaluation import GENSIM_COSMUL_EPSILON, AnalogySolver, evaluate_analogies
+from wordlab.evaluation.analogy import GENSIM_COSMUL_EPSILON, AnalogySolver, evaluate_analogies
 
 
 def gensim_evaluation(

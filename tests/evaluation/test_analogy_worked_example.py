@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from wordlab.data.readers.analogy import AnalogyQuestion, is_semantic
-from wordlab.evaluation import LEVY_GOLDBERG_EPSILON, AnalogySolver, evaluate_analogies
+from wordlab.evaluation.analogy import LEVY_GOLDBERG_EPSILON, AnalogySolver, evaluate_analogies
 
 WORDS = ["man", "woman", "king", "queen", "prince", "apple"]
 VECTORS = np.array([[1, 0], [0, 2], [3, 4], [1, 3], [4, 3], [-3, -1]], dtype=np.float32)

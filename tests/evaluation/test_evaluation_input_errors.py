@@ -9,7 +9,8 @@ import pytest
 
 from wordlab.data.readers.analogy import AnalogyQuestion
 from wordlab.data.readers.similarity import SimilarityPair
-from wordlab.evaluation import AnalogySolver, evaluate_analogies, evaluate_similarity
+from wordlab.evaluation.analogy import AnalogySolver, evaluate_analogies
+from wordlab.evaluation.similarity import evaluate_similarity
 
 WORDS = ["man", "woman", "king", "queen"]
 VECTORS = np.array([[1, 0], [0, 2], [3, 4], [1, 3]], dtype=np.float32)

@@ -10,7 +10,7 @@ import pytest
 from evaluation_vectors import Embeddings
 
 from wordlab.data.readers.similarity import read_similarity
-from wordlab.evaluation import evaluate_similarity
+from wordlab.evaluation.similarity import evaluate_similarity
 
 
 @pytest.mark.parametrize("restrict_vocab", [None, 2000])

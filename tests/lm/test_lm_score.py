@@ -13,8 +13,8 @@ from torch import nn
 from wordlab.lm import score as score_command
 from wordlab.lm.data import EOS, LMVocabulary
 from wordlab.lm.fixed_window import FixedWindowLM
+from wordlab.lm.outputs import MODEL_FILE
 from wordlab.lm.recurrent import RecurrentLM
-from wordlab.lm.run import MODEL_FILE
 from wordlab.lm.saved import save_model
 
 WORDS = ("the", "cat", "sat", "on", "mat", "<unk>", EOS)
@@ -88,7 +88,7 @@ def test_the_saved_kneser_ney_model_scores_the_test_file_as_its_stage_did_and_ge
     from wordlab.lm import generate
     from wordlab.lm.config import KneserNeyConfig
     from wordlab.lm.kneser_ney import KneserNeyLM
-    from wordlab.lm.run import run_kneser_ney
+    from wordlab.lm.run_ngram import run_kneser_ney
     from wordlab.lm.saved import load_model
 
     ptb = {split: data_dir / "ptb" / f"ptb.{split}.txt" for split in ("train", "valid", "test")}

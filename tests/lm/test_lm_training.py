@@ -20,8 +20,9 @@ from wordlab.lm.config import NeuralLMConfig, SamplingConfig
 from wordlab.lm.data import EOS, LMVocabulary, StreamChunks, batchify
 from wordlab.lm.fixed_window import FixedWindowLM
 from wordlab.lm.module import LanguageModelModule
+from wordlab.lm.outputs import MODEL_FILE
 from wordlab.lm.recurrent import RecurrentLM
-from wordlab.lm.run import MODEL_FILE, run_neural
+from wordlab.lm.run import run_neural
 from wordlab.nn.curves import LearningCurves, read_curve
 from wordlab.trainer import build_trainer
 

@@ -2,31 +2,7 @@
 
 Vectors arrive as ``(words, vectors)`` with rows in descending frequency; both evaluations follow gensim's
 conventions (see the modules' docstrings) so that their numbers equal gensim's on the same vectors.
+- :mod:`.config`: the group's schema; :mod:`.analogy`: 3CosAdd and 3CosMul over the top of the vocabulary;
+  :mod:`.similarity`: Spearman's rho against human ratings.
+Nothing is imported here, so that the root config can validate the group without importing scipy.
 """
-
-from wordlab.evaluation.analogy import (
-    DEFAULT_RESTRICT_VOCAB,
-    GENSIM_COSMUL_EPSILON,
-    LEVY_GOLDBERG_EPSILON,
-    METHODS,
-    AnalogyResult,
-    AnalogySolver,
-    MethodAccuracy,
-    SectionAccuracy,
-    evaluate_analogies,
-)
-from wordlab.evaluation.similarity import SimilarityResult, evaluate_similarity
-
-__all__ = [
-    "DEFAULT_RESTRICT_VOCAB",
-    "GENSIM_COSMUL_EPSILON",
-    "LEVY_GOLDBERG_EPSILON",
-    "METHODS",
-    "AnalogyResult",
-    "AnalogySolver",
-    "MethodAccuracy",
-    "SectionAccuracy",
-    "SimilarityResult",
-    "evaluate_analogies",
-    "evaluate_similarity",
-]

@@ -30,26 +30,25 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from wordlab.io import atomic_path, write_json_atomic, write_text_atomic
-from wordlab.lm.config import Architecture, KneserNeyConfig, NeuralLMConfig, lm_settings
+from wordlab.io import atomic_path, write_text_atomic
+from wordlab.lm.config import Architecture, NeuralLMConfig, lm_settings
 from wordlab.lm.data import (
     LMVocabulary,
     StreamChunks,
     batchify,
     build_vocabulary,
-    read_sentences,
     read_stream,
     windows_dataset,
 )
 from wordlab.lm.fixed_window import FixedWindowLM
 from wordlab.lm.generate import as_text, sample
 from wordlab.lm.gradients import state_gradient_norms
-from wordlab.lm.kneser_ney import KneserNeyLM
 from wordlab.lm.module import LanguageModelModule, stream_perplexity
+from wordlab.lm.outputs import MODEL_FILE, write_results
 from wordlab.lm.recurrent import RecurrentLM
-from wordlab.lm.saved import save_model, save_ngram
+from wordlab.lm.saved import save_model
 from wordlab.nn.callbacks import regularization_callbacks
-from wordlab.nn.curves import VAL_FILE, LearningCurves, write_curve
+from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import KeepBest
 from wordlab.text.batching import EpochShuffle
 from wordlab.text.vectors import Vectors
@@ -60,41 +59,8 @@ log = logging.getLogger(__name__)
 
 SPLITS = ("train", "valid", "test")
 CHECKPOINT_VERSION = 1
-MODEL_FILE = "model.pt"
-TIMINGS_FILE = "timings.json"
-PERPLEXITY_DEFINITION = (
-    "exp of the mean negative log-likelihood per predicted token over the whole split, <eos> included "
-    "(PyTorch word_language_model's evaluate)"
-)
 GRADIENT_WINDOWS = 32  # validation windows the gradient picture averages over
 GRADIENT_STEPS = 100
-
-
-def run_kneser_ney(
-    name: str,
-    cfg: KneserNeyConfig,
-    *,
-    files: Mapping[str, Path],
-    out_dir: Path,
-    curves_dir: Path,
-    run: StageRun | None,
-) -> dict[str, Any]:
-    """Count the training split, score valid and test; write and return the metrics. The learning curve of a
-    counted model is one point: ``val.tsv`` holds the validation loss (mean NLL per token) at step 0."""
-    vocabulary = build_vocabulary(Path(files["train"]))  # the whole file's: valid and test stay in it
-    started = time.perf_counter()
-    training = read_sentences(Path(files["train"]), vocabulary, cfg.max_lines)
-    model = KneserNeyLM.fit(training, len(vocabulary), order=int(cfg.order))
-    fit_seconds = time.perf_counter() - started
-    metrics: dict[str, Any] = {f"lm.{name}.vocab_size": float(len(vocabulary))}
-    for split in ("valid", "test"):
-        log_probs = model.log_probs(read_sentences(Path(files[split]), vocabulary, cfg.max_lines))
-        metrics[f"lm.{name}.{split}.ppl"] = math.exp(-float(np.mean(log_probs)))
-        metrics[f"lm.{name}.{split}.tokens"] = float(len(log_probs))
-    write_curve(Path(curves_dir) / VAL_FILE, [(0, 0, math.log(metrics[f"lm.{name}.valid.ppl"]))])
-    save_ngram(Path(out_dir) / MODEL_FILE, model, vocabulary)
-    _finish(name, out_dir, metrics, {f"lm.{name}.fit_seconds": fit_seconds}, run)
-    return metrics
 
 
 def run_neural(
@@ -192,7 +158,7 @@ def run_neural(
     )  # fmt: skip
     write_text_atomic(out_dir / "samples.txt", as_text(seed_words, drawn) + "\n")
     save_model(out_dir / MODEL_FILE, network, arguments, vocabulary)
-    _finish(name, out_dir, metrics, timings, run)
+    write_results(name, out_dir, metrics, timings, run)
     if run is not None:
         run.log_artifact(out_dir / "samples.txt", f"lm/{name}")
     if run_checkpoints is not None:
@@ -291,19 +257,6 @@ def _plot_gradients(name: str, curves: Mapping[str, np.ndarray], path: Path) -> 
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
     plt.close(figure)
-
-
-def _finish(name: str, out_dir: Path, metrics: dict[str, Any], timings: dict[str, float], run: StageRun | None) -> None:
-    metrics[f"lm.{name}.perplexity"] = PERPLEXITY_DEFINITION  # the metrics file says what its figures are
-    write_json_atomic(Path(out_dir) / "metrics.json", metrics)
-    write_json_atomic(Path(out_dir) / TIMINGS_FILE, timings)
-    log.info(
-        "lm.%s: valid perplexity %.2f, test %.2f (%s)",
-        name, metrics[f"lm.{name}.valid.ppl"], metrics[f"lm.{name}.test.ppl"],
-        ", ".join(f"{key.rsplit('.', 1)[-1]} {value:.1f}" for key, value in timings.items()),
-    )  # fmt: skip
-    if run is not None:
-        run.log_metrics({key: value for key, value in metrics.items() if isinstance(value, float)} | timings)
 
 
 class _TimeLimit(pl.Callback):

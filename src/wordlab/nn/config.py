@@ -12,11 +12,11 @@ Kept free of torch and Lightning imports: the root config module imports it at e
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+from wordlab.target_signatures import signature_of
 
 
 class StopMode(Enum):
@@ -82,25 +82,25 @@ def check_target_node(node: Any, key: str, extra_keys: frozenset[str] = frozense
     """Check a Hydra ``_target_`` node's keys against the target's signature, at start-up rather than at training.
 
     A misspelt argument (``lrr``) would otherwise pass validation, since the node's keys are the target's own, and
-    fail only when a model instantiates it, an hour in. The target is imported here (torch for an optimiser) but
-    not called. Raises ``ValueError`` naming the unknown key (as ``full_key``, under ``key``, the node's own key) or
-    the target that does not exist.
+    fail only when a model instantiates it, an hour in. The target is imported here (torch for an optimiser), or
+    its signature read from what an earlier stage recorded (:mod:`wordlab.target_signatures`), but not called.
+    Raises ``ValueError`` naming the unknown key (as ``full_key``, under ``key``, the node's own key) or the target
+    that does not exist.
     """
     if node is None:
         return
     target = node.get("_target_") if hasattr(node, "get") else None
     if target is None:
         return
-    module_name, _, attribute = str(target).rpartition(".")
     try:
-        function = getattr(importlib.import_module(module_name), attribute)
+        signature = signature_of(str(target))
     except (ImportError, AttributeError, ValueError) as error:
         failure = ValueError(f"_target_ {target!r} cannot be imported: {error}")
         failure.full_key = f"{key}._target_"  # type: ignore[attr-defined]
         raise failure from None
-    parameters = inspect.signature(function).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+    if signature.takes_any_keyword:
         return
+    parameters = signature.parameters
     allowed = set(parameters) | {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"} | set(extra_keys)
     for name in node:
         if name not in allowed:
