@@ -39,8 +39,8 @@ STAGE_TAG = "dvc.stage"
 PID_TAG = "wordlab.pid"
 HOST_TAG = "wordlab.host"
 
-# MLflow 3 sends usage telemetry from a background thread unless told not to. A stage runs offline and must do only
-# what its config says, and the thread adds to every stage's start-up; a user's own setting still wins.
+# MLflow 3 sends usage telemetry from a background thread unless told not to. A stage runs offline and does only what
+# its config says; a user's own setting of the variable still wins.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 

@@ -45,13 +45,21 @@ def sample(
     generator = torch.Generator().manual_seed(seed)
     drawn: list[int] = []
     if isinstance(network, KneserNeyLM):
-        history = list(context)
+        # The model reads at most its last order - 1 words of the sentence so far, and <s> before a sentence
+        # shorter than that: keep just those words, so that each draw costs the same however long the text.
+        keep = network.order - 1
+        sentence: list[int] = []
+
+        def read(token: int) -> list[int]:
+            return [] if token == vocabulary.eos else [*sentence, token][max(0, len(sentence) + 1 - keep) :]
+
+        for token in context[1:]:
+            sentence = read(token)
         for _ in range(words):
-            last_eos = max(i for i, token in enumerate(history) if token == vocabulary.eos)
-            probabilities = network.probabilities(history[last_eos + 1 :])  # the sentence so far, after <s>
+            probabilities = network.probabilities(sentence, at_sentence_start=len(sentence) < keep)
             with np.errstate(divide="ignore"):
-                history.append(_draw(torch.from_numpy(np.log(probabilities)), temperature, top_k, generator))
-            drawn.append(history[-1])
+                drawn.append(_draw(torch.from_numpy(np.log(probabilities)), temperature, top_k, generator))
+            sentence = read(drawn[-1])
         return [vocabulary.words[i] for i in drawn]
     network.eval()
     if isinstance(network, FixedWindowLM):

@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from conllu.models import Metadata, Token, TokenList
+
 from wordlab.data.readers.conllu_reader import read_conllu
 from wordlab.data.readers.text import read_token_lines
 from wordlab.io import atomic_path
@@ -25,16 +27,16 @@ from wordlab.tagger.run import TrainedTagger
 
 
 def conllu_of_tokens(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> str:
-    """A CoNLL-U text of ID, FORM and UPOS per token, every other column ``_``."""
+    """A CoNLL-U text of ID, FORM and UPOS per token, every other column ``_``, serialised by ``conllu``."""
     blocks = []
     for tokens, upos in zip(sentences, tags, strict=True):
-        lines = [f"# text = {' '.join(tokens)}"]
-        lines += [
-            f"{i}\t{form}\t_\t{tag}\t_\t_\t_\t_\t_\t_"
+        words = [
+            Token(id=i, form=form, lemma=None, upos=tag, xpos=None, feats=None, head=None, deprel=None, deps=None,
+                  misc=None)
             for i, (form, tag) in enumerate(zip(tokens, upos, strict=True), 1)
-        ]
-        blocks.append("\n".join(lines) + "\n")
-    return "\n".join(blocks) + "\n"
+        ]  # fmt: skip
+        blocks.append(TokenList(words, metadata=Metadata(text=" ".join(tokens))).serialize())
+    return "".join(blocks)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
