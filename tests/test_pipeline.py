@@ -105,6 +105,8 @@ def test_repro_runs_once_then_does_nothing_and_ignores_params_it_does_not_read(
     (run,) = runs  # one per execution, none for the repros that skipped the stage
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert run.info.status == "FINISHED"
+    # The run opens after the corpus is read, but starts when the stage did: MLflow's Duration is the stage's.
+    assert run.info.end_time - run.info.start_time >= 1000 * run.data.metrics["stage_seconds"]
     assert run.data.params["corpus.max_lines"] == "2000"
     assert run.data.tags["dvc.stage"] == "prepare_corpus"
     assert run.data.tags["git.commit"] == commit

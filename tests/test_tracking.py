@@ -69,6 +69,15 @@ def test_stage_run_logs_config_artifact_params_and_tags(tmp_path: Path) -> None:
     assert (tmp_path / "mlartifacts").is_dir()
 
 
+def test_a_run_opened_after_its_stage_began_starts_when_the_stage_did(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    began = int(time.time() * 1000) - 90_000  # the stage read its inputs for a minute and a half
+    with stage_run(uri, "exp", "late", {}, {}, started_ms=began) as run:
+        pass
+    logged = MlflowClient(uri).get_run(run.run_id).info
+    assert logged.start_time == began and logged.end_time - logged.start_time >= 90_000
+
+
 def test_failed_stage_is_marked_failed(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     try:

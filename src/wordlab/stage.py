@@ -326,9 +326,12 @@ def _open_stage(
     uri = resolve_tracking_uri(cfg.tracking.uri, root)
     context.tags = provenance_tags(stage, cfg, root)
     started = time.perf_counter()
+    # The run opens once the stage's inputs are read; its start is the stage's, so that MLflow's Duration is too.
+    started_ms = int(time.time() * 1000)
 
     def open_run() -> StageRun:
-        run = stack.enter_context(stage_run(uri, cfg.tracking.experiment, run_name(stage), plain, context.tags))
+        opened = stage_run(uri, cfg.tracking.experiment, run_name(stage), plain, context.tags, started_ms=started_ms)
+        run = stack.enter_context(opened)
         log.info("MLflow run %s in %s", run.run_id, uri)
         return run
 

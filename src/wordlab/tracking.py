@@ -291,12 +291,15 @@ def stage_run(
     tags: Mapping[str, str],
     *,
     stage: str | None = None,
+    started_ms: int | None = None,
 ) -> Iterator[StageRun]:
     """Open a run, log the resolved config (as params and as ``config.yaml``) and tags; close it FINISHED or FAILED.
 
     ``stage`` (by default the ``dvc.stage`` tag) names the stage whose abandoned runs are closed first, so that
-    a killed run of a stage is settled by that stage's next run. FINISHED means the body returned or exited with
-    status 0; any other exit, Ctrl-C included, leaves the run FAILED.
+    a killed run of a stage is settled by that stage's next run. ``started_ms`` (epoch milliseconds) is the run's
+    start when the work began before the run was opened, so that the dashboard's Duration is the stage's.
+    FINISHED means the body returned or exited with status 0; any other exit, Ctrl-C included, leaves the run
+    FAILED.
     """
     run_tags = {**tags, **owner_tags()}
     # The run must carry the stage it cleans up after, or the next run of that stage could not close it.
@@ -312,7 +315,9 @@ def stage_run(
             _close_abandoned(client, experiment_id, stage)
         except Exception:  # housekeeping: a store that cannot be searched must not stop the stage itself
             log.warning("could not close abandoned MLflow runs of stage %s", stage, exc_info=True)
-    created = _with_retry(lambda: client.create_run(experiment_id, run_name=run_name, tags=run_tags))
+    created = _with_retry(
+        lambda: client.create_run(experiment_id, start_time=started_ms, run_name=run_name, tags=run_tags)
+    )
     run = StageRun(uri=uri, run_id=created.info.run_id, experiment_id=experiment_id)
     status = "FAILED"
     try:
