@@ -20,7 +20,8 @@ included); validation perplexity is measured by the example's ``evaluate`` for b
 ratio shows what it costs.
 
 Prints one JSON line: each side's tokens per second, valid perplexity and epoch seconds; the speed ratio
-(wordlab / example) and the perplexity ratio; the machine's load average and the threads.
+(wordlab / example) and the perplexity ratio; the machine's load average, the threads, and the CPU with its
+bfloat16 support.
 
     python bench/lm_vs_pytorch_example.py [--epochs 1] [--threads 2] [--output-bf16] [--precision bf16-mixed]
         [--max-batches N]
@@ -250,6 +251,24 @@ class _Adapter(nn.Module):
         return self.network.initial_state(bsz)
 
 
+def cpu_description() -> dict[str, Any]:
+    """The processor and its bfloat16 support: ``--output-bf16`` pays only where the products run natively in
+    bfloat16 (AVX-512 BF16 or AMX), and emulated it is slower than float32, so a line means little without it."""
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for text in cpuinfo.read_text().splitlines():
+            if text.startswith("model name"):
+                model = text.split(":", 1)[1].strip()
+                break
+    return {
+        "model": model,
+        "capability": torch.backends.cpu.get_cpu_capability(),
+        "avx512_bf16": torch.cpu._is_avx512_bf16_supported(),
+        "amx": torch.cpu._is_amx_tile_supported(),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     data = Path(__file__).resolve().parents[2] / "shared" / "data" / "ptb"
@@ -276,6 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     ours.pop("_stream")
     line["wordlab"] = ours
     line["load_average"] = {"before": [round(x, 2) for x in load_before], "after": list(os.getloadavg())}
+    line["cpu"] = cpu_description()
     print(json.dumps(line, default=lambda v: round(v, 2) if isinstance(v, float) else str(v)))
 
 
