@@ -9,13 +9,20 @@ Prints one JSON line: both LAS and UAS (percent), both parsing speeds (sentences
 training times, and the ratios (wordlab / UDPipe; for LAS and UAS the difference in points).
 
     python bench/parser_vs_udpipe.py [--vectors models/embeddings/skipgram/vectors.bin] [--threads 2]
+        [--feats-dim 20] [--ensemble 2]
+
+``--feats-dim`` lets wordlab's parser read the treebank's FEATS column as UDPipe's does (UDPipe's default
+``embedding_feats`` is 20); ``--ensemble`` averages that many networks. Both default to the entry's own (0 and 1:
+Chen & Manning's single network over words, UPOS and labels).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -45,21 +52,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="wordlab's training threads (parsing uses one)")
     parser.add_argument("--epochs", type=int, default=None, help="override the entry's maximum epochs")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--feats-dim", type=int, default=None, help="override the entry's feats_dim")
+    parser.add_argument("--ensemble", type=int, default=None, help="override the entry's ensemble size")
     parser.add_argument("--skip-udpipe", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     files = {split: args.data / f"en_ewt-ud-{split}.conllu" for split in ("train", "dev", "test")}
-    line: dict[str, object] = {"test_sentences": len(read_conllu(files["test"]))}
+    line: dict[str, object] = {"test_sentences": len(read_conllu(files["test"])), "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="wordlab-parser-bench-") as tmp_name:
         tmp = Path(tmp_name)
         # wordlab: the default entry (with the given vectors, or the training vocabulary at random)
         entry = ParserConfig(vectors="given" if args.vectors else None, seed=args.seed)
-        if args.epochs is not None:
-            entry.epochs = args.epochs
+        chosen = {"epochs": args.epochs, "feats_dim": args.feats_dim, "ensemble": args.ensemble}
+        entry = dataclasses.replace(entry, **{key: value for key, value in chosen.items() if value is not None})
         trainer = TrainerConfig(num_threads=args.threads, enable_progress_bar=False)
         began = time.perf_counter()
-        run_parser("bench", entry, vectors_path=args.vectors, files=files, trainer_cfg=trainer, out_dir=tmp / "w",
-                   curves_dir=tmp / "w" / "curves", run=None)  # fmt: skip
+        metrics = run_parser("bench", entry, vectors_path=args.vectors, files=files, trainer_cfg=trainer,
+                             out_dir=tmp / "w", curves_dir=tmp / "w" / "curves", run=None)  # fmt: skip
         wordlab_train = time.perf_counter() - began
         torch.set_num_threads(1)
         trained = TrainedParser.load(tmp / "w" / MODEL_FILE)
@@ -74,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
             "las": _percent(ours["las"]), "uas": _percent(ours["uas"]),
             "sentences_per_second": round(len(sentences) / wordlab_seconds), "train_seconds": round(wordlab_train, 1),
             "vectors": str(args.vectors) if args.vectors else None, "threads_train": args.threads,
+            "feats_dim": entry.feats_dim, "ensemble": entry.ensemble,
+            "dev_las": _percent(metrics["parser.bench.dev.las"]), "dev_uas": _percent(metrics["parser.bench.dev.uas"]),
         }  # fmt: skip
         if not args.skip_udpipe:
             model_path, made = trained_model(files["train"], files["dev"])
@@ -88,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
             line["uas_points_over_udpipe"] = round(_percent(ours["uas"]) - _percent(theirs["uas"]), 2)
             line["speed_ratio"] = round(udpipe_seconds / wordlab_seconds, 2)
             line["train_time_ratio"] = round(wordlab_train / float(made["train_seconds"]), 3)
+    line["load_after"] = os.getloadavg()
     print(json.dumps(line))
 
 

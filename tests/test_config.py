@@ -57,6 +57,10 @@ def test_every_toolkit_option_composes_into_a_task_entry_and_validates(project_r
         assert config.to_plain(validated)["ner"]["window"][group] == composed["ner"]["window"][group]
 
 
+# the predicted-tags parser entry of params.yaml, down to its feats_dim
+PREDICTED_FEATS = "    tags: predicted\n    tagger: bilstm\n    pos_dim: 50\n    label_dim: 50\n    feats_dim: 0"
+
+
 def _write_params(tmp_path: Path, project_root: Path, edit: str, replacement: str) -> Path:
     text = (project_root / "params.yaml").read_text(encoding="utf-8")
     assert edit in text
@@ -78,6 +82,13 @@ def _line_of(path: Path, needle: str) -> int:
         ("  max_epochs: 10", "  max_epocs: 10", "trainer.max_epocs", "max_epocs"),
         ("  limit_train_batches: 0.2", "  limit_train_batches: 1.5", "trainer.limit_train_batches", "limit_train"),
         ("  limit_train_batches: 0.2", "  limit_train_batches: 0", "trainer.limit_train_batches", "limit_train"),
+        # FEATS with predicted tags would read the treebank's own morphology: refused where the entry says so
+        (
+            PREDICTED_FEATS,
+            PREDICTED_FEATS.replace("feats_dim: 0", "feats_dim: 20"),
+            "parser.feats_dim",
+            "feats_dim: 20",
+        ),
     ],
 )
 def test_config_mistakes_are_reported_with_file_line_and_key(

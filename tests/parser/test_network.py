@@ -33,19 +33,24 @@ def test_reference_gradients_match_central_differences(activation: str) -> None:
     )  # fmt: skip
 
 
-def test_torch_network_matches_reference() -> None:
-    """With dropout off and one shared table, the network's loss and gradients are the reference's."""
+@pytest.mark.parametrize("with_feats", [False, True])
+def test_torch_network_matches_reference(with_feats: bool) -> None:
+    """With dropout off and one shared table, the network's loss and gradients are the reference's (with the FEATS
+    table too: its 18 features are 18 more embedded ids of the same single-layer network)."""
     gen = torch.Generator().manual_seed(0)
     vocab, dim = 30, 6
     table = np.random.default_rng(1).normal(0, 0.3, (vocab, dim)).astype(np.float32)
     net = ChenManningNetwork(
         table, vocab, vocab, 9, pos_dim=dim, label_dim=dim, hidden=8, activation="cube", dropout=0.0,
-        init_range=0.3, generator=gen,
+        init_range=0.3, n_feats_ids=vocab if with_feats else 0, feats_dim=dim if with_feats else 0, generator=gen,
     ).double()  # fmt: skip
-    with torch.no_grad():  # one table for all three kinds, so the reference's single E describes the network
-        net.pos.weight.copy_(net.words.weight)
-        net.labels.weight.copy_(net.words.weight)
-    features = torch.randint(0, vocab, (10, T.N_FEATURES), generator=gen)
+    tables = [net.pos, net.labels, *([net.feats] if net.feats is not None else [])]
+    with torch.no_grad():  # one table for every kind, so the reference's single E describes the network
+        for embedding in tables:
+            embedding.weight.copy_(net.words.weight)
+    width = T.N_FEATURES_WITH_FEATS if with_feats else T.N_FEATURES
+    assert net.n_features == width
+    features = torch.randint(0, vocab, (10, width), generator=gen)
     y = torch.randint(0, 9, (10,), generator=gen)
     loss = torch.nn.functional.cross_entropy(net(features), y, reduction="sum")
     loss.backward()
@@ -57,7 +62,7 @@ def test_torch_network_matches_reference() -> None:
     }
     ref_loss, ref = loss_and_gradients(params, features.numpy(), y.numpy(), "cube")
     assert float(loss.detach()) == pytest.approx(ref_loss, rel=1e-10)
-    table_grad = net.words.weight.grad + net.pos.weight.grad + net.labels.weight.grad
+    table_grad = net.words.weight.grad + sum(embedding.weight.grad for embedding in tables)
     assert_gradients_match(
         {
             "E": table_grad.numpy(),
@@ -70,18 +75,24 @@ def test_torch_network_matches_reference() -> None:
     )
 
 
-def test_position_products_are_the_hidden_layer_blocks() -> None:
+@pytest.mark.parametrize("with_feats", [False, True])
+def test_position_products_are_the_hidden_layer_blocks(with_feats: bool) -> None:
     """Summing the pre-computed per-position rows gives the hidden layer's pre-activation exactly."""
     gen = torch.Generator().manual_seed(3)
     table = np.random.default_rng(2).normal(0, 0.3, (20, 5)).astype(np.float32)
-    net = ChenManningNetwork(table, 7, 9, 11, pos_dim=3, label_dim=4, hidden=6, generator=gen).double().eval()
-    features = torch.cat(
-        [torch.randint(0, 20, (4, 18), generator=gen), torch.randint(0, 7, (4, 18), generator=gen),
-         torch.randint(0, 9, (4, 12), generator=gen)], dim=1,
-    )  # fmt: skip
+    net = ChenManningNetwork(
+        table, 7, 9, 11, pos_dim=3, label_dim=4, hidden=6, n_feats_ids=8 if with_feats else 0, feats_dim=2,
+        generator=gen,
+    ).double().eval()  # fmt: skip
+    parts = [torch.randint(0, 20, (4, 18), generator=gen), torch.randint(0, 7, (4, 18), generator=gen),
+             torch.randint(0, 9, (4, 12), generator=gen)]  # fmt: skip
+    kinds = [("words", 0, 18), ("pos", 18, 18), ("labels", 36, 12)]
+    if with_feats:
+        parts.append(torch.randint(0, 8, (4, 18), generator=gen))
+        kinds.append(("feats", 48, 18))
+    features = torch.cat(parts, dim=1)
     expected = net.hidden(net.inputs(features))
     total = net.hidden.bias.expand(4, -1).clone()
-    kinds = (("words", 0, 18), ("pos", 18, 18), ("labels", 36, 12))
     with torch.no_grad():
         for kind, first, count in kinds:
             ids = features[:, first : first + count].reshape(-1)
@@ -113,3 +124,17 @@ def test_overfits_one_batch_of_real_configurations(data_dir: Path) -> None:
     batch = (torch.from_numpy(examples.features[:64]), torch.from_numpy(examples.transitions[:64]))
     result = assert_overfits_batch(ParserModule(network), batch, lr=1e-2, max_steps=400, tol=0.05)
     assert result.final_loss <= 0.05
+
+
+def test_training_leaves_the_given_word_table_alone() -> None:
+    """The word table is copied: an ensemble's members all start from the pretrained rows, not from the rows the
+    previous member trained."""
+    table = np.random.default_rng(4).normal(0, 0.3, (15, 4)).astype(np.float32)
+    before = table.copy()
+    net = ChenManningNetwork(table, 6, 6, 5, pos_dim=3, label_dim=3, hidden=5, generator=torch.Generator())
+    features = torch.randint(0, 6, (8, T.N_FEATURES))
+    torch.nn.functional.cross_entropy(net(features), torch.randint(0, 5, (8,))).backward()
+    with torch.no_grad():
+        net.words.weight -= net.words.weight.grad
+    assert not torch.equal(net.words.weight, torch.from_numpy(before))
+    np.testing.assert_array_equal(table, before)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -32,16 +31,23 @@ def ewt(data_dir: Path) -> dict[str, Path]:
     return {split: folder / f"en_ewt-ud-{split}.conllu" for split in ("train", "dev", "test")}
 
 
-@pytest.fixture(scope="module")
-def trained(ewt: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
-    out = tmp_path_factory.mktemp("parser")
-    cfg = ParserConfig(vectors=None, epochs=1, batch_size=500, precomputed=2000, seed=3)
+def _train_tiny(
+    name: str, ewt: dict[str, Path], out: Path, batches: int, **settings: int
+) -> tuple[Path, dict[str, float]]:
+    """A parser trained on ``batches`` batches of EWT train (one epoch), on one thread, without vectors."""
+    cfg = ParserConfig(vectors=None, epochs=1, batch_size=500, precomputed=2000, seed=3, **settings)
     trainer = TrainerConfig(num_threads=1, enable_progress_bar=False)
     metrics = run_parser(
-        "tiny", cfg, vectors_path=None, files=ewt, trainer_cfg=trainer, out_dir=out, curves_dir=out / "curves",
-        run=None, limit_train_batches=120,
+        name, cfg, vectors_path=None, files=ewt, trainer_cfg=trainer, out_dir=out, curves_dir=out / "curves",
+        run=None, limit_train_batches=batches,
     )  # fmt: skip
     return out, metrics
+
+
+@pytest.fixture(scope="module")
+def trained(ewt: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
+    # with the FEATS features, so that every test below also runs that path (the pipeline runs the default 48)
+    return _train_tiny("tiny", ewt, tmp_path_factory.mktemp("parser"), 120, feats_dim=20)
 
 
 def test_scores_equal_udapi_conll18(trained: tuple[Path, dict[str, float]], ewt: dict[str, Path]) -> None:
@@ -84,15 +90,62 @@ def test_precomputation_changes_no_parse(trained: tuple[Path, dict[str, float]],
     # and the looked-up rows give the network's own scores, for features drawn at random within each table
     rng = np.random.default_rng(0)
     n_pos, n_labels = parser.network.pos.weight.shape[0], parser.network.labels.weight.shape[0]
-    features = np.concatenate(
-        [rng.choice(encoded.words, (50, 18)), rng.integers(0, n_pos, (50, 18)), rng.integers(0, n_labels, (50, 12))],
-        axis=1,
-    ).astype(np.int64)
+    columns = [
+        rng.choice(encoded.words, (50, 18)),
+        rng.integers(0, n_pos, (50, 18)),
+        rng.integers(0, n_labels, (50, 12)),
+    ]
+    if parser.network.feats is not None:
+        columns.append(rng.integers(0, parser.network.feats.weight.shape[0], (50, 18)))
+    features = np.concatenate(columns, axis=1).astype(np.int64)
     with torch.no_grad():
         direct = parser.network.eval()(torch.from_numpy(features)).numpy()
     decoder = parser.decoder()
-    decoder._batch_rows(encoded.words)
-    np.testing.assert_allclose(decoder._scores(features), direct, rtol=1e-4, atol=1e-5)
+    decoder.prepare(encoded.words)
+    np.testing.assert_allclose(decoder.scores(features), direct, rtol=1e-4, atol=1e-5)
+
+
+def test_the_network_reads_the_treebank_feats(trained: tuple[Path, dict[str, float]], ewt: dict[str, Path]) -> None:
+    """The FEATS ids of a configuration are those of the FEATS column of the tokens at its 18 positions."""
+    out, _ = trained
+    parser = TrainedParser.load(out / MODEL_FILE)
+    assert parser.network.n_features == 66 and parser.symbols.with_feats
+    sentence = read_conllu(ewt["dev"])[0]
+    encoded = parser.encode([sentence])
+    written = ["|".join(f"{k}={v}" for k, v in w.feats) or "_" for w in sentence.words]
+    assert [parser.symbols.feats[i - 3] if i >= 3 else None for i in encoded.feats] == [
+        value if value in parser.symbols.feats else None for value in written
+    ]
+
+
+@pytest.fixture(scope="module")
+def ensemble(ewt: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
+    return _train_tiny("pair", ewt, tmp_path_factory.mktemp("ensemble"), 40, ensemble=2)
+
+
+def test_an_ensemble_averages_its_members_probabilities(
+    ensemble: tuple[Path, dict[str, float]], ewt: dict[str, Path], tmp_path: Path
+) -> None:
+    out, metrics = ensemble
+    parser = TrainedParser.load(out / MODEL_FILE)
+    first, second = parser.networks
+    assert not torch.equal(first.hidden.weight, second.hidden.weight)  # seeds 3 and 4
+    assert (out / "curves" / "member1").is_dir() and "parser.pair.member1.best_epoch" in metrics
+    encoded = parser.encode(read_conllu(ewt["dev"])[:50])
+    rng = np.random.default_rng(1)
+    n_pos, n_labels = first.pos.weight.shape[0], first.labels.weight.shape[0]
+    features = np.concatenate(
+        [rng.choice(encoded.words, (40, 18)), rng.integers(0, n_pos, (40, 18)), rng.integers(0, n_labels, (40, 12))],
+        axis=1,
+    ).astype(np.int64)
+    with torch.no_grad():
+        direct = [torch.softmax(net.eval()(torch.from_numpy(features)), dim=1).numpy() for net in parser.networks]
+    decoder = parser.decoder()
+    decoder.prepare(encoded.words)
+    np.testing.assert_allclose(decoder.scores(features), (direct[0] + direct[1]) / 2, rtol=1e-4, atol=1e-6)
+    # the command applies the whole ensemble: the stage's own test predictions come back
+    assert parse_command.main([str(out / MODEL_FILE), str(ewt["test"]), str(tmp_path / "out.conllu")]) == 0
+    assert (tmp_path / "out.conllu").read_bytes() == (out / "predictions.test.conllu").read_bytes()
 
 
 def test_parse_command(trained: tuple[Path, dict[str, float]], ewt: dict[str, Path], tmp_path: Path) -> None:
@@ -144,14 +197,27 @@ def test_unseen_relation_and_tag_are_parsed(trained: tuple[Path, dict], tmp_path
     assert sum(w.head == 0 for w in parsed.words) == 1
 
 
-# Half a minute of three parser trainings: under the slow marker to keep the default suite inside 10 minutes.
+class _InterruptAfter(pl.Callback):
+    """Kills a training after ``batches`` training batches in all, counted across the Trainers it is given to
+    (an ensemble trains each member with a Trainer of its own)."""
+
+    def __init__(self, batches: int) -> None:
+        self.left = batches
+
+    def on_train_batch_end(self, *args: object) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            raise RuntimeError("simulated interruption")
+
+
+# Half a minute of three parser trainings each: under the slow marker to keep the default suite inside 10 minutes.
 @pytest.mark.slow
-def test_interrupted_training_resumes_to_the_same_parser(
-    ewt: dict[str, Path], tmp_path: Path, interrupt_at: Callable[[int], pl.Callback]
-) -> None:
-    """Killed in its second epoch, the run resumes from the first epoch's checkpoint and ends as an uninterrupted
-    run does: same metrics, byte-identical predictions."""
-    cfg = ParserConfig(vectors=None, epochs=2, batch_size=500, precomputed=500, seed=5)
+@pytest.mark.parametrize("members", [1, 2])
+def test_interrupted_training_resumes_to_the_same_parser(ewt: dict[str, Path], tmp_path: Path, members: int) -> None:
+    """Killed in its (last member's) second epoch, the run resumes from the first epoch's checkpoint (an ensemble
+    also from its finished members) and ends as an uninterrupted run does: same metrics, byte-identical
+    predictions."""
+    cfg = ParserConfig(vectors=None, epochs=2, batch_size=500, precomputed=500, ensemble=members, seed=5)
     trainer = TrainerConfig(num_threads=1, enable_progress_bar=False, limit_train_batches=15, limit_val_batches=1)
 
     def run(tag: str, **extra: object) -> dict[str, float]:
@@ -162,8 +228,9 @@ def test_interrupted_training_resumes_to_the_same_parser(
 
     whole = run("a")
     with pytest.raises(RuntimeError, match="simulated interruption"):
-        run("b", callbacks=[interrupt_at(20)])
+        run("b", callbacks=[_InterruptAfter(30 * (members - 1) + 20)])
     assert list((tmp_path / "b-checkpoints").rglob("last.ckpt"))
+    assert len(list((tmp_path / "b-checkpoints").rglob("member*.pt"))) == (1 if members == 2 else 0)
     resumed = run("b")
     assert resumed == whole
     for name in ("predictions.test.conllu", "curves/dev.tsv"):

@@ -86,10 +86,12 @@ def test_features_of_a_hand_written_configuration() -> None:
     shift, left = 0, 1  # arc-standard ids: LEFT(l) = 1 + l
     for t in (shift, shift, left + LABELS.index("nsubj"), shift, shift, left + LABELS.index("det")):
         T.apply(T.ARC_STANDARD, n_labels, stack, depth, next_word, heads, labels, children, 0, t)
-    words = np.array([101, 102, 103, 104, 105], np.int32)  # word k has id 100 + k, POS 200 + k
-    pos = words + 100
+    words = np.array([101, 102, 103, 104, 105], np.int32)  # word k has id 100 + k, POS 200 + k, FEATS 300 + k
+    pos, feats = words + 100, words + 200
     out = np.zeros(T.N_FEATURES, np.int64)
-    T.features(stack, depth, next_word, length, labels, children, words, pos, 0, 0, LABEL_OFFSET, out)
+    T.features(stack, depth, next_word, length, labels, children, words, pos, feats, 0, 0, LABEL_OFFSET, out)
+    with_feats = np.zeros(T.N_FEATURES_WITH_FEATS, np.int64)
+    T.features(stack, depth, next_word, length, labels, children, words, pos, feats, 0, 0, LABEL_OFFSET, with_feats)
     null, root = T.NULL_ID, T.ROOT_ID
     # s1 s2 s3 b1 b2 b3 | lc1 rc1 lc2 rc2 of s1 | of s2 | lc1lc1(s1) rc1rc1(s1) lc1lc1(s2) rc1rc1(s2)
     positions = [4, 2, 0, 5, None, None, 3, None, None, None, 1, None, None, None, None, None, None, None]
@@ -101,6 +103,8 @@ def test_features_of_a_hand_written_configuration() -> None:
     expected_labels[0] = LABEL_OFFSET + LABELS.index("det")  # lc1(s1) = "this"
     expected_labels[4] = LABEL_OFFSET + LABELS.index("nsubj")  # lc1(s2) = "I"
     assert out.tolist() == ids(100) + ids(200) + expected_labels
+    # the 18 tokens' FEATS ids follow, and the first 48 stay Chen & Manning's
+    assert with_feats.tolist() == ids(100) + ids(200) + expected_labels + ids(300)
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,9 @@ class ParserConfig:
     tagger: str = "bilstm"
     pos_dim: int = 50
     label_dim: int = 50
+    # The FEATS column of the 18 tokens, embedded in this many dimensions (UDPipe 1's parser reads them, at 20);
+    # 0: Chen & Manning's 48 features alone. Needs tags: gold (the tagger predicts no FEATS).
+    feats_dim: int = 0
     hidden: int = 200
     activation: Activation = Activation.cube
     # Weights, POS and label embeddings (and word rows without a vector) start uniform in +-init_range.
@@ -85,6 +88,9 @@ class ParserConfig:
     # the training set is computed once (Chen & Manning's pre-computation); 0 turns it off.
     precomputed: int = 100_000
     epochs: int = 30
+    # Networks trained independently (seeds seed .. seed + ensemble - 1, each early-stopped on dev LAS) whose
+    # transition probabilities are averaged at each parsing step; 1: Chen & Manning's single network.
+    ensemble: int = 1
     batch_size: int = 1000
     # Sentences parsed at once (batched greedy decoding) at validation and test time.
     parse_batch: int = 512
@@ -110,10 +116,24 @@ SCHEMA = Entries(PARSER_SCHEMAS)
 
 def check_parser_entry(cfg: Any) -> None:
     """The range checks a schema cannot express; ValueError naming the key (also as ``full_key``)."""
-    for key in ("dim", "min_count", "pos_dim", "label_dim", "hidden", "epochs", "batch_size", "parse_batch"):
+    for key in (
+        "dim",
+        "min_count",
+        "pos_dim",
+        "label_dim",
+        "hidden",
+        "epochs",
+        "ensemble",
+        "batch_size",
+        "parse_batch",
+    ):
         value = getattr(cfg, key)
         if int(value) < 1:
             _fail(key, f"must be >= 1, got {value}")
+    if int(cfg.feats_dim) < 0:
+        _fail("feats_dim", f"must be >= 0, got {cfg.feats_dim}")
+    if int(cfg.feats_dim) > 0 and str(cfg.tags) == TagSource.predicted.value:
+        _fail("feats_dim", "needs tags: gold: the tagger predicts UPOS only, so the FEATS read would be the treebank's")
     if int(cfg.precomputed) < 0:
         _fail("precomputed", f"must be >= 0, got {cfg.precomputed}")
     if not float(cfg.init_range) > 0.0:

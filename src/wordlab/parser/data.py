@@ -2,9 +2,10 @@
 oracle's training examples extracted once for the whole training set.
 
 Sentences are concatenated: ``offsets[i]:offsets[i + 1]`` are sentence i's words in ``words``, ``pos``,
-``heads`` (1-based within the sentence, 0 the root) and ``labels``. POS and label ids start after the special ids
-the feature tables share (:data:`~wordlab.parser.transitions.NULL_ID`, ``UNK_ID``, ``ROOT_ID``): a POS tag or a
-relation seen only at test time reads UNK and is still parsed.
+``feats``, ``heads`` (1-based within the sentence, 0 the root) and ``labels``. POS, FEATS and label ids start after
+the special ids the feature tables share (:data:`~wordlab.parser.transitions.NULL_ID`, ``UNK_ID``, ``ROOT_ID``): a
+POS tag, a FEATS value or a relation seen only at test time reads UNK and is still parsed. A word's FEATS value is
+its whole FEATS column (``Number=Sing|PronType=Prs``), one symbol, as UDPipe 1's parser embeds it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from wordlab.data.readers.conllu_reader import ConlluSentence
+from wordlab.data.readers.conllu_reader import ConlluSentence, ConlluWord
 from wordlab.parser import transitions as T
 from wordlab.parser.config import NonProjective
 from wordlab.parser.projective import is_projective, projectivize
@@ -28,14 +29,20 @@ LABEL_OFFSET = 2  # label l reads row LABEL_OFFSET + l of the label table
 
 @dataclass(frozen=True)
 class Symbols:
-    """The POS tags and relations the parser knows, in training order; relations may carry lift encodings."""
+    """The POS tags and relations the parser knows, in training order; relations may carry lift encodings.
+    ``feats`` holds the FEATS values when the parser reads them, and is empty when it does not."""
 
     pos: tuple[str, ...]
     labels: tuple[str, ...]
+    feats: tuple[str, ...] = ()
 
     @cached_property
     def _pos_index(self) -> dict[str, int]:
         return {tag: N_SPECIAL_IDS + i for i, tag in enumerate(self.pos)}
+
+    @cached_property
+    def _feats_index(self) -> dict[str, int]:
+        return {value: N_SPECIAL_IDS + i for i, value in enumerate(self.feats)}
 
     @cached_property
     def _label_index(self) -> dict[str, int]:
@@ -44,6 +51,13 @@ class Symbols:
     def pos_id(self, tag: str) -> int:
         return self._pos_index.get(tag, T.UNK_ID)
 
+    def feats_id(self, value: str) -> int:
+        return self._feats_index.get(value, T.UNK_ID)
+
+    @property
+    def with_feats(self) -> bool:
+        return bool(self.feats)
+
     def label_index(self, label: str) -> int:
         """The index of a relation among the predicted labels, -1 when unknown."""
         return self._label_index.get(label, -1)
@@ -51,6 +65,10 @@ class Symbols:
     @property
     def n_pos_ids(self) -> int:
         return N_SPECIAL_IDS + len(self.pos)
+
+    @property
+    def n_feats_ids(self) -> int:
+        return N_SPECIAL_IDS + len(self.feats) if self.feats else 0
 
     @property
     def n_label_ids(self) -> int:
@@ -64,6 +82,7 @@ class Encoded:
     offsets: np.ndarray
     words: np.ndarray
     pos: np.ndarray
+    feats: np.ndarray  # FEATS ids, all UNK when the parser does not read them
     heads: np.ndarray
     labels: np.ndarray  # label indices; -1 for a relation the parser does not know
 
@@ -84,11 +103,20 @@ def encode(
     forms = [w.form for s in sentences for w in s.words]
     words = np.asarray(vocabulary.ids(forms), np.int32)
     pos = np.asarray([symbols.pos_id(w.upos) for s in sentences for w in s.words], np.int32)
+    if symbols.with_feats:
+        feats = np.asarray([symbols.feats_id(feats_value(w)) for s in sentences for w in s.words], np.int32)
+    else:
+        feats = np.full(len(words), T.UNK_ID, np.int32)
     if trees is None:
         trees = [([w.head for w in s.words], [w.deprel for w in s.words]) for s in sentences]
     heads = np.asarray([h for tree_heads, _ in trees for h in tree_heads], np.int64)
     labels = np.asarray([symbols.label_index(label) for _, tree_labels in trees for label in tree_labels], np.int64)
-    return Encoded(offsets, words, pos, heads, labels)
+    return Encoded(offsets, words, pos, feats, heads, labels)
+
+
+def feats_value(word: ConlluWord) -> str:
+    """A word's FEATS column as written in CoNLL-U (``_`` when empty)."""
+    return "|".join(f"{key}={value}" for key, value in word.feats) or "_"
 
 
 @dataclass(frozen=True)
@@ -124,30 +152,40 @@ def training_trees(sentences: Sequence[ConlluSentence], mode: NonProjective) -> 
     return TrainingTrees(kept, trees, nonprojective, sum(len(s.words) for s in sentences), lifted_arcs, lifts)
 
 
-def symbols_of(sentences: Sequence[ConlluSentence], trees: Sequence[tuple[Sequence[int], Sequence[str]]]) -> Symbols:
-    """POS tags and relations of the training set, most frequent first (ties alphabetically)."""
+def symbols_of(
+    sentences: Sequence[ConlluSentence],
+    trees: Sequence[tuple[Sequence[int], Sequence[str]]],
+    *,
+    with_feats: bool = False,
+) -> Symbols:
+    """POS tags, relations (and FEATS values) of the training set, most frequent first (ties alphabetically)."""
     pos = Counter(w.upos for s in sentences for w in s.words)
     labels = Counter(label for _, tree_labels in trees for label in tree_labels)
-    order = sorted(pos, key=lambda t: (-pos[t], t)), sorted(labels, key=lambda t: (-labels[t], t))
-    return Symbols(tuple(order[0]), tuple(order[1]))
+    feats = Counter(feats_value(w) for s in sentences for w in s.words) if with_feats else Counter()
+    return Symbols(_by_frequency(pos), _by_frequency(labels), _by_frequency(feats))
+
+
+def _by_frequency(counts: Counter[str]) -> tuple[str, ...]:
+    return tuple(sorted(counts, key=lambda value: (-counts[value], value)))
 
 
 @dataclass(frozen=True)
 class OracleExamples:
-    features: np.ndarray  # (N, 48) int32
+    features: np.ndarray  # (N, 48) int32, (N, 66) with FEATS
     transitions: np.ndarray  # (N,) int32
 
 
-def oracle_examples(encoded: Encoded, system: int, n_labels: int) -> OracleExamples:
+def oracle_examples(encoded: Encoded, system: int, n_labels: int, *, with_feats: bool = False) -> OracleExamples:
     """Every configuration the static oracle visits on the (projective) training trees, with its transition.
 
     Raises if the oracle's parse differs from any tree: a tree the system cannot build would otherwise be
     learnt as a broken sequence of moves."""
-    feats, moves, heads, labels = T.oracle_examples(
-        system, n_labels, encoded.words, encoded.pos, encoded.heads, encoded.labels, encoded.offsets, LABEL_OFFSET
-    )
+    examples, moves, heads, labels = T.oracle_examples(
+        system, n_labels, encoded.words, encoded.pos, encoded.feats, encoded.heads, encoded.labels, encoded.offsets,
+        LABEL_OFFSET, T.feature_width(with_feats),
+    )  # fmt: skip
     wrong = np.flatnonzero((heads != encoded.heads) | (labels != encoded.labels))
     if len(wrong):
         sentence = int(np.searchsorted(encoded.offsets, wrong[0], side="right") - 1)
         raise ValueError(f"the oracle does not rebuild training sentence {sentence} (word {wrong[0]}): not projective?")
-    return OracleExamples(feats, moves)
+    return OracleExamples(examples, moves)

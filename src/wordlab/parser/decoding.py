@@ -5,15 +5,18 @@ them in one call, and applies each state's best legal transition (numba). Senten
 few states idle while the longest finishes.
 
 The hidden layer's pre-activation is a sum over the 48 feature positions of ``W1[:, block_p] e_id``. Instead of
-the (B, 3300) x (3300, 200) product per step, the decoder sums looked-up rows: for every POS and label id at every
-position (a few thousand rows, all computed once), for the ``precomputed`` most frequent (position, word) pairs of
-the training configurations (computed once), and, per batch of sentences, for the (position, word) pairs that
-batch can reach and the frequent table lacks (computed once per batch). A step then costs 48 row additions per
-state rather than 660,000 multiply-adds.
+the (B, 3300) x (3300, 200) product per step, the decoder sums looked-up rows: for every POS and label id (and
+FEATS id, when the network reads them) at every position (a few thousand rows, all computed once), for the
+``precomputed`` most frequent (position, word) pairs of the training configurations (computed once), and, per
+batch of sentences, for the (position, word) pairs that batch can reach and the frequent table lacks (computed
+once per batch). A step then costs 48 row additions per state rather than 660,000 multiply-adds.
+
+An ensemble's members each keep their own tables; a step averages their transition probabilities.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,25 +44,15 @@ class _Tables:
     word_index: np.ndarray  # (18, vocab) row of (position, word), -1 when not computed
     pos_base: int
     label_base: int
+    feats_base: int  # where the FEATS rows start (after the labels' rows; none when the network reads no FEATS)
     n_fixed: int  # rows kept across batches
 
 
-class GreedyDecoder:
-    """Parses encoded sentences with a trained network (put in eval mode here)."""
+class PrecomputedScorer:
+    """One network's transition scores from looked-up pre-computed rows (the network is put in eval mode)."""
 
-    def __init__(
-        self,
-        network: ChenManningNetwork,
-        system: int,
-        n_labels: int,
-        frequent_pairs: np.ndarray | None = None,
-        *,
-        root_label: int = 0,
-        fallback_label: int = 0,
-    ) -> None:
+    def __init__(self, network: ChenManningNetwork, frequent_pairs: np.ndarray | None = None) -> None:
         self.network = network.eval()
-        self.system, self.n_labels = system, n_labels
-        self.root_label, self.fallback_label = root_label, fallback_label
         with torch.no_grad():
             self.tables = self._fixed_tables(np.zeros((0, 2), np.int64) if frequent_pairs is None else frequent_pairs)
 
@@ -75,16 +68,21 @@ class GreedyDecoder:
         pos_positions = torch.arange(T.N_POSITIONS).repeat_interleave(n_pos)
         label_ids = torch.arange(n_lab).repeat(T.N_CHILD_POSITIONS)
         label_positions = torch.arange(T.N_CHILD_POSITIONS).repeat_interleave(n_lab)
-        rows = torch.cat(
-            [
-                word_rows,
-                net.position_products("pos", pos_ids, pos_positions),
-                net.position_products("labels", label_ids, label_positions),
-            ]
-        )
-        return _Tables(rows, word_index, len(pairs), len(pairs) + len(pos_ids), len(rows))
+        parts = [
+            word_rows,
+            net.position_products("pos", pos_ids, pos_positions),
+            net.position_products("labels", label_ids, label_positions),
+        ]
+        if net.feats is not None:
+            n_feats = net.feats.weight.shape[0]
+            feats_ids = torch.arange(n_feats).repeat(T.N_POSITIONS)
+            feats_positions = torch.arange(T.N_POSITIONS).repeat_interleave(n_feats)
+            parts.append(net.position_products("feats", feats_ids, feats_positions))
+        rows = torch.cat(parts)
+        label_base = len(pairs) + len(pos_ids)
+        return _Tables(rows, word_index, len(pairs), label_base, label_base + len(label_ids), len(rows))
 
-    def _batch_rows(self, words: np.ndarray) -> None:
+    def prepare(self, words: np.ndarray) -> None:
         """Compute the rows of the (position, word) pairs ``words`` can reach that no table holds yet."""
         tables = self.tables
         tables.rows = tables.rows[: tables.n_fixed]
@@ -99,7 +97,9 @@ class GreedyDecoder:
         tables.word_index[missing_pos, missing_ids] = tables.n_fixed + np.arange(len(missing_ids))
         tables.rows = torch.cat([tables.rows, extra])
 
-    def _scores(self, features: np.ndarray) -> np.ndarray:
+    def scores(self, features: np.ndarray) -> torch.Tensor:
+        """Transition scores (B, n_transitions) of (B, 48) feature ids ((B, 66) with FEATS), after :meth:`prepare`
+        for the words they read."""
         tables, net = self.tables, self.network
         n_pos, n_lab = net.pos.weight.shape[0], net.labels.weight.shape[0]
         rows = np.empty_like(features)
@@ -108,13 +108,50 @@ class GreedyDecoder:
         rows[:, T.N_POSITIONS : 2 * T.N_POSITIONS] = (
             tables.pos_base + positions * n_pos + features[:, T.N_POSITIONS : 2 * T.N_POSITIONS]
         )
-        rows[:, 2 * T.N_POSITIONS :] = (
-            tables.label_base + np.arange(T.N_CHILD_POSITIONS) * n_lab + features[:, 2 * T.N_POSITIONS :]
+        rows[:, 2 * T.N_POSITIONS : T.N_FEATURES] = (
+            tables.label_base + np.arange(T.N_CHILD_POSITIONS) * n_lab + features[:, 2 * T.N_POSITIONS : T.N_FEATURES]
         )
+        if net.feats is not None:
+            n_feats = net.feats.weight.shape[0]
+            rows[:, T.N_FEATURES :] = tables.feats_base + positions * n_feats + features[:, T.N_FEATURES :]
         with torch.no_grad():
             # one fused gather-and-sum per state: no (states, 48, hidden) intermediate
             pre = torch.nn.functional.embedding_bag(torch.from_numpy(rows), tables.rows, mode="sum") + net.hidden.bias
-            return net.scores_from_hidden(pre).numpy()
+            return net.scores_from_hidden(pre)
+
+
+class GreedyDecoder:
+    """Parses encoded sentences with one trained network, or an ensemble of them whose transition probabilities
+    are averaged at each step (the members must share their vocabularies and feature layout)."""
+
+    def __init__(
+        self,
+        networks: ChenManningNetwork | Sequence[ChenManningNetwork],
+        system: int,
+        n_labels: int,
+        frequent_pairs: np.ndarray | None = None,
+        *,
+        root_label: int = 0,
+        fallback_label: int = 0,
+    ) -> None:
+        members = [networks] if isinstance(networks, ChenManningNetwork) else list(networks)
+        self.scorers = [PrecomputedScorer(network, frequent_pairs) for network in members]
+        self.n_features = members[0].n_features
+        self.system, self.n_labels = system, n_labels
+        self.root_label, self.fallback_label = root_label, fallback_label
+
+    def prepare(self, words: np.ndarray) -> None:
+        for scorer in self.scorers:
+            scorer.prepare(words)
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """One network's scores; an ensemble's mean transition probabilities (the best legal move is the same
+        argmax either way for one network, and the scores need no softmax then)."""
+        if len(self.scorers) == 1:
+            return self.scorers[0].scores(features).numpy()
+        with torch.no_grad():
+            probabilities = torch.stack([torch.softmax(scorer.scores(features), dim=1) for scorer in self.scorers])
+            return probabilities.mean(dim=0).numpy()
 
     def parse(self, encoded: Encoded, batch_size: int = 512, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Heads (0 = root) and label indices of every word, flat as ``encoded``'s arrays (``progress``: a bar of
@@ -133,17 +170,17 @@ class GreedyDecoder:
     def _parse_batch(self, encoded: Encoded, chosen: np.ndarray, heads: np.ndarray, labels: np.ndarray) -> None:
         starts = encoded.offsets[chosen]
         lengths = encoded.lengths[chosen]
-        self._batch_rows(np.concatenate([encoded.words[s : s + n] for s, n in zip(starts, lengths, strict=True)]))
+        self.prepare(np.concatenate([encoded.words[s : s + n] for s, n in zip(starts, lengths, strict=True)]))
         states = T.States.start(lengths)
         stack, depth, next_word, length, s_heads, s_labels, children = states.arrays()
         active = np.arange(len(chosen))
         active = T.still_parsing(self.system, stack, depth, next_word, length, active)
         while len(active):
-            feats = T.batch_features(
-                stack, depth, next_word, length, s_labels, children, encoded.words, encoded.pos, starts, active,
-                LABEL_OFFSET,
+            features = T.batch_features(
+                stack, depth, next_word, length, s_labels, children, encoded.words, encoded.pos, encoded.feats,
+                starts, active, LABEL_OFFSET, self.n_features,
             )  # fmt: skip
-            scores = self._scores(feats)
+            scores = self.scores(features)
             T.step_best(self.system, self.n_labels, stack, depth, next_word, length, s_heads, s_labels, children,
                         scores, active)  # fmt: skip
             active = T.still_parsing(self.system, stack, depth, next_word, length, active)

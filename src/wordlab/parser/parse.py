@@ -1,8 +1,9 @@
 """Parse a tagged CoNLL-U file with a trained parser: ``python -m wordlab.parser.parse PARSER IN.conllu OUT.conllu``.
 
-``PARSER`` is the ``parser.pt`` a ``train_parser`` stage wrote (``models/parser/<method>/<entry>/parser.pt``). The
-input needs words and UPOS (its heads and relations, if any, are replaced); the output is CoNLL-U with the
-parser's heads and relations, written atomically. Bad input stops with the file and line.
+``PARSER`` is the ``parser.pt`` a ``train_parser`` stage wrote (``models/parser/<method>/<entry>/parser.pt``), one
+network or an ensemble. The input needs words and UPOS, and FEATS for a parser trained with ``feats_dim`` (its
+heads and relations, if any, are replaced); the output is CoNLL-U with the parser's heads and relations, written
+atomically. Bad input stops with the file and line.
 """
 
 from __future__ import annotations

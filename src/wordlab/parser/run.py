@@ -65,9 +65,9 @@ Parse = tuple[list[int], list[str]]
 
 @dataclasses.dataclass
 class TrainedParser:
-    """What parsing needs: the network, the vocabularies and the decoder's settings."""
+    """What parsing needs: the network (or an ensemble's), the vocabularies and the decoder's settings."""
 
-    network: ChenManningNetwork
+    networks: list[ChenManningNetwork]
     vocabulary: WordVocabulary
     symbols: Symbols
     system: int
@@ -79,8 +79,13 @@ class TrainedParser:
         root = labels.index("root") if "root" in labels else 0
         fallback = labels.index("dep") if "dep" in labels else 0
         return GreedyDecoder(
-            self.network, self.system, len(labels), self.frequent_pairs, root_label=root, fallback_label=fallback
+            self.networks, self.system, len(labels), self.frequent_pairs, root_label=root, fallback_label=fallback
         )
+
+    @property
+    def network(self) -> ChenManningNetwork:
+        """The first (for one network, the only) member."""
+        return self.networks[0]
 
     def encode(self, sentences: Sequence[ConlluSentence]) -> Encoded:
         trees = [([0] * len(s.words), [""] * len(s.words)) for s in sentences]  # heads are not read
@@ -100,7 +105,7 @@ class TrainedParser:
 
     def save(self, path: Path) -> None:
         payload = {
-            "state_dict": self.network.state_dict(),
+            "state_dicts": [network.state_dict() for network in self.networks],
             "shapes": _shapes(self.network),
             "vocabulary": self.vocabulary.as_dict(),
             "symbols": dataclasses.asdict(self.symbols),
@@ -114,15 +119,22 @@ class TrainedParser:
     def load(cls, path: Path) -> TrainedParser:
         payload = load_model_file(path, MODEL_KIND, CHECKPOINT_VERSION)
         shapes = payload["shapes"]
-        network = ChenManningNetwork(
-            np.zeros(shapes["words"], np.float32), shapes["pos"][0], shapes["labels"][0], shapes["transitions"],
-            pos_dim=shapes["pos"][1], label_dim=shapes["labels"][1], hidden=shapes["hidden"],
-            activation=shapes["activation"],
-        )  # fmt: skip
-        network.load_state_dict(payload["state_dict"])
+        feats_shape = shapes.get("feats") or (0, 0)
+        # files written before ensembles hold one "state_dict"
+        states = payload["state_dicts"] if "state_dicts" in payload else [payload["state_dict"]]
+        networks = []
+        for state in states:
+            network = ChenManningNetwork(
+                np.zeros(shapes["words"], np.float32), shapes["pos"][0], shapes["labels"][0], shapes["transitions"],
+                pos_dim=shapes["pos"][1], label_dim=shapes["labels"][1], hidden=shapes["hidden"],
+                activation=shapes["activation"], n_feats_ids=feats_shape[0], feats_dim=feats_shape[1],
+            )  # fmt: skip
+            network.load_state_dict(state)
+            networks.append(network)
         vocabulary = WordVocabulary.from_dict(payload["vocabulary"])
-        symbols = Symbols(tuple(payload["symbols"]["pos"]), tuple(payload["symbols"]["labels"]))
-        return cls(network, vocabulary, symbols, payload["system"], payload["frequent_pairs"], payload["parse_batch"])
+        stored = payload["symbols"]
+        symbols = Symbols(tuple(stored["pos"]), tuple(stored["labels"]), tuple(stored.get("feats", ())))
+        return cls(networks, vocabulary, symbols, payload["system"], payload["frequent_pairs"], payload["parse_batch"])
 
 
 def _shapes(network: ChenManningNetwork) -> dict[str, Any]:
@@ -130,6 +142,7 @@ def _shapes(network: ChenManningNetwork) -> dict[str, Any]:
         "words": tuple(network.words.weight.shape),
         "pos": tuple(network.pos.weight.shape),
         "labels": tuple(network.labels.weight.shape),
+        "feats": tuple(network.feats.weight.shape) if network.feats is not None else None,
         "transitions": network.out.weight.shape[0],
         "hidden": network.hidden.weight.shape[0],
         "activation": network.activation_name,
@@ -167,7 +180,7 @@ def run_parser(
     system = SYSTEMS[cfg.transition_system]
 
     trees = training_trees(treebank["train"], cfg.nonprojective)
-    symbols = symbols_of(trees.sentences, trees.trees)
+    symbols = symbols_of(trees.sentences, trees.trees, with_feats=cfg.feats_dim > 0)
     vocabulary, table = build_table(
         cfg,
         vectors_path,
@@ -176,73 +189,41 @@ def run_parser(
     )
     n_labels = len(symbols.labels)
     started = time.perf_counter()
-    train_examples = oracle_examples(encode(trees.sentences, vocabulary, symbols, trees.trees), system, n_labels)
+    train_examples = oracle_examples(
+        encode(trees.sentences, vocabulary, symbols, trees.trees), system, n_labels, with_feats=symbols.with_feats
+    )
     dev_examples = _dev_examples(treebank["dev"], vocabulary, symbols, system, cfg.nonprojective)
     log.info(
         "parser.%s: %d training configurations from %d sentences in %.1f s (%d non-projective, %s)",
         name, len(train_examples.transitions), len(trees.sentences), time.perf_counter() - started,
         trees.nonprojective_sentences, cfg.nonprojective.value,
     )  # fmt: skip
-    generator = torch.Generator().manual_seed(int(cfg.seed))
-    network = ChenManningNetwork(
-        table, symbols.n_pos_ids, symbols.n_label_ids, T.n_transitions(system, n_labels),
-        pos_dim=cfg.pos_dim, label_dim=cfg.label_dim, hidden=cfg.hidden, activation=cfg.activation.value,
-        dropout=cfg.regularization.dropout, init_range=cfg.init_range, generator=generator,
-    )  # fmt: skip
-    parser = TrainedParser(
-        network, vocabulary, symbols, system,
-        frequent_word_pairs(train_examples.features, int(cfg.precomputed)), int(cfg.parse_batch),
-    )  # fmt: skip
-
-    def dev_scores(_: ChenManningNetwork) -> dict[str, float]:
-        return attachment_scores(treebank["dev"], parser.parse(treebank["dev"]))
-
-    curves_dir = Path(curves_dir)
-    module = ParserModule(
-        network,
-        dev_scores=dev_scores,
-        optimizer=cfg.optimizer,
-        weight_decay=float(cfg.regularization.weight_decay),
-        log_prefix=f"parser.{name}.",
-        dev_curve=dev_curve if dev_curve is not None else curves_dir / "dev.tsv",
-        seed=int(cfg.seed),
-    )
-    keep, timer = KeepBest("val_las"), EpochTimer()
+    frequent = frequent_word_pairs(train_examples.features, int(cfg.precomputed))
     run_files = [vectors_path, *(files[split] for split in SPLITS)]
     run_checkpoints = run_checkpoint_dir(checkpoint_dir, CHECKPOINT_VERSION, cfg, run_files)
-    regularization = regularization_trainer_kwargs(cfg.regularization)
-    trainer = build_trainer(
-        trainer_cfg,
-        max_epochs=int(cfg.epochs),
-        checkpoint_dir=run_checkpoints,
-        run=run,
-        callbacks=[
-            LearningCurves(curves_dir, metric_prefix=f"parser.{name}."),
-            keep,
-            timer,
-            *regularization.pop("callbacks"),
-            *callbacks,
-        ],
-        **{**regularization, **trainer_overrides},
+    members: list[_Member] = []
+    for index in range(int(cfg.ensemble)):
+        member = _Member.of(index, int(cfg.ensemble), name, Path(curves_dir), dev_curve, run_checkpoints)
+        member.train(
+            cfg, table, symbols, vocabulary, system, frequent, treebank["dev"], (train_examples, dev_examples),
+            trainer_cfg, run, callbacks, trainer_overrides,
+        )  # fmt: skip
+        members.append(member)
+    parser = TrainedParser(
+        [member.network for member in members], vocabulary, symbols, system, frequent, int(cfg.parse_batch)
     )
-    started = time.perf_counter()
-    trainer.fit(
-        module,
-        _loader(train_examples.features, train_examples.transitions, int(cfg.batch_size), int(cfg.seed)),
-        _loader(dev_examples[0], dev_examples[1], 10_000, None),
-        ckpt_path=resume_checkpoint(run_checkpoints) if run_checkpoints is not None else None,
-    )
-    fit_seconds = time.perf_counter() - started
-    keep.restore(module)
+    fit_seconds = sum(member.seconds for member in members)
     out_dir = Path(out_dir)
-    metrics: dict[str, float] = {
-        f"parser.{name}.best_epoch": float(keep.best_epoch if keep.best_epoch is not None else -1),
-        f"parser.{name}.epochs_trained": float(trainer.current_epoch),
+    metrics: dict[str, float] = {}
+    for member in members:  # the first member's keys are the single network's
+        metrics[f"{member.prefix}best_epoch"] = float(member.best_epoch)
+        metrics[f"{member.prefix}epochs_trained"] = float(member.epochs_trained)
+    metrics.update({
         f"parser.{name}.vocab_size": float(len(vocabulary)),
         f"parser.{name}.train.configurations": float(len(train_examples.transitions)),
         f"parser.{name}.train.nonprojective_share": trees.nonprojective_sentences / len(treebank["train"]),
         f"parser.{name}.train.lifted_arc_share": trees.lifted_arcs / trees.arcs,
-    }
+    })  # fmt: skip
     timings: dict[str, float] = {f"parser.{name}.fit_seconds": fit_seconds}
     for split in ("dev", "test"):
         began = time.perf_counter()
@@ -259,9 +240,9 @@ def run_parser(
     parser.save(out_dir / MODEL_FILE)
     write_json_atomic(metrics_path or out_dir / "metrics.json", metrics)
     log.info(
-        "parser.%s: %d epochs in %.1f s; dev LAS %.4f, test LAS %.4f, test UAS %.4f; %.0f test sentences/s",
-        name, trainer.current_epoch, fit_seconds, metrics[f"parser.{name}.dev.las"],
-        metrics[f"parser.{name}.test.las"], metrics[f"parser.{name}.test.uas"],
+        "parser.%s: %d network(s), %d epochs in %.1f s; dev LAS %.4f, test LAS %.4f, test UAS %.4f; %.0f test "
+        "sentences/s", name, len(members), sum(m.epochs_trained for m in members), fit_seconds,
+        metrics[f"parser.{name}.dev.las"], metrics[f"parser.{name}.test.las"], metrics[f"parser.{name}.test.uas"],
         timings[f"parser.{name}.test.sentences_per_second"],
     )  # fmt: skip
     write_json_atomic(out_dir / TIMINGS_FILE, timings)
@@ -270,6 +251,108 @@ def run_parser(
     if run_checkpoints is not None:
         discard_checkpoints(run_checkpoints)
     return metrics
+
+
+@dataclasses.dataclass
+class _Member:
+    """One network of the parser (the only one, or an ensemble's member ``index``, trained with seed + index):
+    its curves, its MLflow prefix, its checkpoints, and once trained the network at its best dev epoch.
+
+    An ensemble's finished member is kept in the run's checkpoint folder (``member<i>.pt``), so that an
+    interrupted stage resumes at the member it was training."""
+
+    index: int
+    prefix: str
+    curves_dir: Path
+    dev_curve: Path
+    checkpoints: Path | None
+    finished: Path | None
+    network: Any = None
+    best_epoch: int = -1
+    epochs_trained: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def of(
+        cls, index: int, ensemble: int, name: str, curves_dir: Path, dev_curve: Path | None, run_dir: Path | None
+    ) -> _Member:
+        """Member ``index`` of ``ensemble``: the first writes the single network's curves and metric keys; alone,
+        it also checkpoints straight into the run's folder."""
+        dev_curve = dev_curve if dev_curve is not None else curves_dir / "dev.tsv"
+        tag = f"member{index}"
+        checkpoints = finished = None
+        if run_dir is not None:
+            checkpoints = run_dir if ensemble == 1 else run_dir / tag
+            finished = None if ensemble == 1 else run_dir / f"{tag}.pt"
+        if index == 0:
+            return cls(0, f"parser.{name}.", curves_dir, dev_curve, checkpoints, finished)
+        curve = dev_curve.with_name(f"{dev_curve.stem}.{tag}.tsv")
+        return cls(index, f"parser.{name}.{tag}.", curves_dir / tag, curve, checkpoints, finished)
+
+    def train(
+        self, cfg: ParserConfig, table: np.ndarray, symbols: Symbols, vocabulary: WordVocabulary, system: int,
+        frequent: np.ndarray, dev: Sequence[ConlluSentence], examples: tuple[Any, tuple[np.ndarray, np.ndarray]],
+        trainer_cfg: Any, run: StageRun | None, callbacks: Sequence[pl.Callback], trainer_overrides: dict[str, Any],
+    ) -> None:  # fmt: skip
+        seed = int(cfg.seed) + self.index
+        pl.seed_everything(seed, workers=True, verbose=False)
+        n_labels = len(symbols.labels)
+        self.network = ChenManningNetwork(
+            table, symbols.n_pos_ids, symbols.n_label_ids, T.n_transitions(system, n_labels),
+            pos_dim=cfg.pos_dim, label_dim=cfg.label_dim, hidden=cfg.hidden, activation=cfg.activation.value,
+            dropout=cfg.regularization.dropout, init_range=cfg.init_range, n_feats_ids=symbols.n_feats_ids,
+            feats_dim=cfg.feats_dim, generator=torch.Generator().manual_seed(seed),
+        )  # fmt: skip
+        if self.finished is not None and self.finished.is_file():
+            saved = torch.load(self.finished, weights_only=False)
+            self.network.load_state_dict(saved["state_dict"])
+            self.best_epoch, self.epochs_trained, self.seconds = saved["best_epoch"], saved["epochs"], saved["seconds"]
+            log.info("%s: the member trained before the interruption, from %s", self.prefix, self.finished)
+            return
+        alone = TrainedParser([self.network], vocabulary, symbols, system, frequent, int(cfg.parse_batch))
+
+        def dev_scores(_: ChenManningNetwork) -> dict[str, float]:
+            return attachment_scores(dev, alone.parse(dev))
+
+        module = ParserModule(
+            self.network, dev_scores=dev_scores, optimizer=cfg.optimizer,
+            weight_decay=float(cfg.regularization.weight_decay), log_prefix=self.prefix, dev_curve=self.dev_curve,
+            seed=seed,
+        )  # fmt: skip
+        keep, timer = KeepBest("val_las"), EpochTimer()
+        regularization = regularization_trainer_kwargs(cfg.regularization)
+        trainer = build_trainer(
+            trainer_cfg,
+            max_epochs=int(cfg.epochs),
+            checkpoint_dir=self.checkpoints,
+            run=run,
+            callbacks=[
+                LearningCurves(self.curves_dir, metric_prefix=self.prefix),
+                keep,
+                timer,
+                *regularization.pop("callbacks"),
+                *callbacks,
+            ],
+            **{**regularization, **trainer_overrides},
+        )
+        train_examples, dev_examples = examples
+        started = time.perf_counter()
+        trainer.fit(
+            module,
+            _loader(train_examples.features, train_examples.transitions, int(cfg.batch_size), seed),
+            _loader(dev_examples[0], dev_examples[1], 10_000, None),
+            ckpt_path=resume_checkpoint(self.checkpoints) if self.checkpoints is not None else None,
+        )
+        self.seconds = time.perf_counter() - started
+        keep.restore(module)
+        self.best_epoch = keep.best_epoch if keep.best_epoch is not None else -1
+        self.epochs_trained = int(trainer.current_epoch)
+        if self.finished is not None:
+            saved = {"state_dict": self.network.state_dict(), "best_epoch": self.best_epoch,
+                     "epochs": self.epochs_trained, "seconds": self.seconds}  # fmt: skip
+            part = self.finished.with_suffix(".part")
+            torch.save(saved, part)
+            part.replace(self.finished)
 
 
 @functools.lru_cache(maxsize=3)
@@ -298,7 +381,7 @@ def _dev_examples(
         if all(symbols.label_index(label) >= 0 for label in tree[1])
     ]
     encoded = encode([s for s, _ in known], vocabulary, symbols, [tree for _, tree in known])
-    examples = oracle_examples(encoded, system, len(symbols.labels))
+    examples = oracle_examples(encoded, system, len(symbols.labels), with_feats=symbols.with_feats)
     return examples.features, examples.transitions
 
 

@@ -19,7 +19,9 @@ root (arc-eager) only while the root has no dependent. A projective tree is repr
 
 Features (Chen & Manning 2014, section 3.1), as token positions (-1 none, 0 the root) in this order:
 s1 s2 s3 b1 b2 b3, lc1(s1) rc1(s1) lc2(s1) rc2(s1) lc1(s2) rc1(s2) lc2(s2) rc2(s2), lc1(lc1(s1)) rc1(rc1(s1))
-lc1(lc1(s2)) rc1(rc1(s2)). Words and POS are read at all 18; labels at the last 12 (the children).
+lc1(lc1(s2)) rc1(rc1(s2)). Words and POS are read at all 18; labels at the last 12 (the children). When the
+extractors are handed rows of 66 ids rather than 48, the FEATS values of the same 18 tokens follow the labels:
+UDPipe 1's parser reads the treebank's morphological features, and this lets wordlab's read the same columns.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ NONE = -1  # no token at a feature position
 N_POSITIONS = 18
 N_CHILD_POSITIONS = 12
 N_FEATURES = 2 * N_POSITIONS + N_CHILD_POSITIONS  # 18 words, 18 POS, 12 labels
+N_FEATURES_WITH_FEATS = N_FEATURES + N_POSITIONS  # and the 18 tokens' FEATS values
 # Special ids shared by the word, POS and label tables: no token, an unseen value, the root token.
 NULL_ID, UNK_ID, ROOT_ID = 0, 1, 2
 
@@ -223,22 +226,34 @@ def oracle(system, n_labels, stack, depth, next_word, length, heads, children, g
     return SHIFT
 
 
+def feature_width(with_feats: bool) -> int:
+    return N_FEATURES_WITH_FEATS if with_feats else N_FEATURES
+
+
 @njit(cache=True, nogil=True)
-def _token_ids(words, pos, start, position, out, col):
+def _token_ids(words, pos, feats, start, position, out, col):
+    with_feats = len(out) > N_FEATURES
     if position == NONE:
         out[col] = NULL_ID
         out[col + N_POSITIONS] = NULL_ID
+        if with_feats:
+            out[N_FEATURES + col] = NULL_ID
     elif position == 0:
         out[col] = ROOT_ID
         out[col + N_POSITIONS] = ROOT_ID
+        if with_feats:
+            out[N_FEATURES + col] = ROOT_ID
     else:
         out[col] = words[start + position - 1]
         out[col + N_POSITIONS] = pos[start + position - 1]
+        if with_feats:
+            out[N_FEATURES + col] = feats[start + position - 1]
 
 
 @njit(cache=True, nogil=True)
-def features(stack, depth, next_word, length, labels, children, words, pos, start, b, label_offset, out):
-    """Chen & Manning's 48 ids for state b into ``out``: words, POS (of the sentence from ``start``), labels.
+def features(stack, depth, next_word, length, labels, children, words, pos, feats, start, b, label_offset, out):
+    """Chen & Manning's 48 ids for state b into ``out``: words, POS (of the sentence from ``start``), labels;
+    and the FEATS ids when ``out`` has room for them (66).
 
     Labels are stored as ``label_offset + label`` (the label table's first rows are the special ids)."""
     d = depth[b]
@@ -264,23 +279,24 @@ def features(stack, depth, next_word, length, labels, children, words, pos, star
         positions[14 + 2 * i] = children[b, lc1, 0] if lc1 != NONE else NONE
         positions[15 + 2 * i] = children[b, rc1, 2] if rc1 != NONE else NONE
     for col in range(N_POSITIONS):
-        _token_ids(words, pos, start, positions[col], out, col)
+        _token_ids(words, pos, feats, start, positions[col], out, col)
     for k in range(N_CHILD_POSITIONS):
         p = positions[6 + k]
         out[2 * N_POSITIONS + k] = NULL_ID if p == NONE else label_offset + labels[b, p]
 
 
 @njit(cache=True, nogil=True)
-def oracle_examples(system, n_labels, words, pos, gold_heads, gold_labels, offsets, label_offset):
+def oracle_examples(system, n_labels, words, pos, feats, gold_heads, gold_labels, offsets, label_offset, width):
     """Every (features, transition) pair the oracle visits over a treebank, in order, and the parsed arcs.
 
-    ``offsets[i]:offsets[i + 1]`` are sentence i's words in the flat arrays. Returns (features (N, 48),
+    ``offsets[i]:offsets[i + 1]`` are sentence i's words in the flat arrays; ``width`` is 48, or 66 with the
+    FEATS ids (``feats``; unread otherwise). Returns (features (N, width),
     transitions (N,), heads and labels the oracle produced per word, flat): the caller checks the tree came back.
     """
     n_sentences = len(offsets) - 1
     total_words = offsets[-1]
     n_examples = 2 * total_words  # both systems take at most 2n transitions
-    feats = np.empty((n_examples, N_FEATURES), np.int32)
+    examples = np.empty((n_examples, width), np.int32)
     moves = np.empty(n_examples, np.int32)
     out_heads = np.full(total_words, -1, np.int64)
     out_labels = np.full(total_words, -1, np.int64)
@@ -295,7 +311,7 @@ def oracle_examples(system, n_labels, words, pos, gold_heads, gold_labels, offse
     heads = np.full((1, max_len + 1), -1, np.int64)
     labels = np.full((1, max_len + 1), -1, np.int64)
     children = np.full((1, max_len + 1, 4), -1, np.int64)
-    line = np.empty(N_FEATURES, np.int64)
+    line = np.empty(width, np.int64)
     for i in range(n_sentences):
         start = offsets[i]
         n = offsets[i + 1] - start
@@ -314,8 +330,8 @@ def oracle_examples(system, n_labels, words, pos, gold_heads, gold_labels, offse
             kind, _ = transition_kind(system, n_labels, t)
             if not legal(system, n_labels, stack, depth, next_word, length, heads, children, 0, kind):
                 break  # a non-projective tree: the caller sees the arcs that did not come back
-            features(stack, depth, next_word, length, labels, children, words, pos, start, 0, label_offset, line)
-            feats[row, :] = line
+            features(stack, depth, next_word, length, labels, children, words, pos, feats, start, 0, label_offset, line)
+            examples[row, :] = line
             moves[row] = t
             row += 1
             apply(system, n_labels, stack, depth, next_word, heads, labels, children, 0, t)
@@ -323,17 +339,21 @@ def oracle_examples(system, n_labels, words, pos, gold_heads, gold_labels, offse
         for k in range(1, n + 1):
             out_heads[start + k - 1] = heads[0, k]
             out_labels[start + k - 1] = labels[0, k]
-    return feats[:row], moves[:row], out_heads, out_labels
+    return examples[:row], moves[:row], out_heads, out_labels
 
 
 @njit(cache=True, nogil=True)
-def batch_features(stack, depth, next_word, length, labels, children, words, pos, starts, active, label_offset):
-    """Features (len(active), 48) of the states ``active`` (rows of the batch); ``starts[b]`` is sentence b's
-    first word in the flat ``words``/``pos``."""
-    out = np.empty((len(active), N_FEATURES), np.int64)
+def batch_features(
+    stack, depth, next_word, length, labels, children, words, pos, feats, starts, active, label_offset, width
+):
+    """Features (len(active), width) of the states ``active`` (rows of the batch); ``starts[b]`` is sentence b's
+    first word in the flat ``words``/``pos``/``feats``."""
+    out = np.empty((len(active), width), np.int64)
     for i in range(len(active)):
         b = active[i]
-        features(stack, depth, next_word, length, labels, children, words, pos, starts[b], b, label_offset, out[i])
+        features(
+            stack, depth, next_word, length, labels, children, words, pos, feats, starts[b], b, label_offset, out[i]
+        )
     return out
 
 
