@@ -9,11 +9,13 @@ Prints one JSON line: both LAS and UAS (percent), both parsing speeds (sentences
 training times, and the ratios (wordlab / UDPipe; for LAS and UAS the difference in points).
 
     python bench/parser_vs_udpipe.py [--vectors models/embeddings/skipgram/vectors.bin] [--threads 2]
-        [--feats-dim 20] [--ensemble 2]
+        [--feats-dim 20] [--ensemble 2] [--hidden 400] [--oracle dynamic]
 
 ``--feats-dim`` lets wordlab's parser read the treebank's FEATS column as UDPipe's does (UDPipe's default
 ``embedding_feats`` is 20); ``--ensemble`` averages that many networks. Both default to the entry's own (0 and 1:
-Chen & Manning's single network over words, UPOS and labels).
+Chen & Manning's single network over words, UPOS and labels). ``--hidden`` sets the hidden layer's size and
+``--oracle dynamic`` trains from the states the network's own moves reach, as UDPipe's default
+``transition_oracle=dynamic`` does.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--feats-dim", type=int, default=None, help="override the entry's feats_dim")
     parser.add_argument("--ensemble", type=int, default=None, help="override the entry's ensemble size")
+    parser.add_argument("--hidden", type=int, default=None, help="override the entry's hidden layer size")
+    parser.add_argument("--oracle", choices=["static", "dynamic"], default=None, help="override the entry's oracle")
     parser.add_argument("--skip-udpipe", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -63,7 +67,13 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(tmp_name)
         # wordlab: the default entry (with the given vectors, or the training vocabulary at random)
         entry = ParserConfig(vectors="given" if args.vectors else None, seed=args.seed)
-        chosen = {"epochs": args.epochs, "feats_dim": args.feats_dim, "ensemble": args.ensemble}
+        chosen = {
+            "epochs": args.epochs,
+            "feats_dim": args.feats_dim,
+            "ensemble": args.ensemble,
+            "hidden": args.hidden,
+            "oracle": args.oracle,
+        }
         entry = dataclasses.replace(entry, **{key: value for key, value in chosen.items() if value is not None})
         trainer = TrainerConfig(num_threads=args.threads, enable_progress_bar=False)
         began = time.perf_counter()
@@ -83,7 +93,8 @@ def main(argv: list[str] | None = None) -> None:
             "las": _percent(ours["las"]), "uas": _percent(ours["uas"]),
             "sentences_per_second": round(len(sentences) / wordlab_seconds), "train_seconds": round(wordlab_train, 1),
             "vectors": str(args.vectors) if args.vectors else None, "threads_train": args.threads,
-            "feats_dim": entry.feats_dim, "ensemble": entry.ensemble,
+            "feats_dim": entry.feats_dim, "ensemble": entry.ensemble, "hidden": entry.hidden,
+            "oracle": str(entry.oracle),
             "dev_las": _percent(metrics["parser.bench.dev.las"]), "dev_uas": _percent(metrics["parser.bench.dev.uas"]),
         }  # fmt: skip
         if not args.skip_udpipe:

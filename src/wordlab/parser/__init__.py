@@ -6,6 +6,8 @@
 - :mod:`.data`: the treebank as flat id arrays and the oracle's examples; :mod:`.network`: the network;
   :mod:`.decoding`: batched greedy parsing with pre-computed hidden-layer contributions, for one network or an
   ensemble's averaged probabilities.
+- :mod:`.dynamic_oracle`: every transition's cost in any state (numba); :mod:`.exploration`: training examples
+  from the states the network's own moves reach, an epoch at a time (``oracle: dynamic``).
 - :mod:`.module`: the LightningModule; :mod:`.scoring`: UAS/LAS by the CoNLL 2018 convention; :mod:`.output`:
   CoNLL-U predictions; :mod:`.run`: the stage's entry point; :mod:`.parse`: the command for users' own files.
 

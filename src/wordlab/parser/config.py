@@ -36,6 +36,14 @@ class NonProjective(StrEnum):
     drop = "drop"
 
 
+class Oracle(StrEnum):
+    # The gold moves' states only (Chen & Manning 2014).
+    static = "static"
+    # From the second epoch, the states the network's own moves reach, each taught its best-scoring least costly
+    # transition (Goldberg & Nivre 2012; UDPipe 1's default).
+    dynamic = "dynamic"
+
+
 class TagSource(StrEnum):
     gold = "gold"
     predicted = "predicted"
@@ -71,6 +79,10 @@ class ParserConfig:
     train_words_min_count: int | None = 2
     transition_system: TransitionSystem = TransitionSystem.arc_standard
     nonprojective: NonProjective = NonProjective.lift
+    oracle: Oracle = Oracle.static
+    # With oracle: dynamic, the probability of following the network's own move rather than the oracle's while
+    # exploring (UDPipe 1: always; Goldberg & Nivre 2012: 0.9).
+    explore: float = 1.0
     # Where the POS features come from: the treebank's UPOS (gold), or the `tagger` entry's output (predicted; its
     # training set tagged by the tagger's jackknife), trained and scored by the train_parser_predicted stage.
     tags: TagSource = TagSource.gold
@@ -104,6 +116,7 @@ class ParserConfig:
     def __post_init__(self) -> None:
         self.transition_system = as_choice(TransitionSystem, self.transition_system, "parser.transition_system")
         self.nonprojective = as_choice(NonProjective, self.nonprojective, "parser.nonprojective")
+        self.oracle = as_choice(Oracle, self.oracle, "parser.oracle")
         self.tags = as_choice(TagSource, self.tags, "parser.tags")
         self.activation = as_choice(Activation, self.activation, "parser.activation")
         check_parser_entry(self)
@@ -134,6 +147,8 @@ def check_parser_entry(cfg: Any) -> None:
         _fail("feats_dim", f"must be >= 0, got {cfg.feats_dim}")
     if int(cfg.feats_dim) > 0 and str(cfg.tags) == TagSource.predicted.value:
         _fail("feats_dim", "needs tags: gold: the tagger predicts UPOS only, so the FEATS read would be the treebank's")
+    if not 0.0 <= float(cfg.explore) <= 1.0:
+        _fail("explore", f"must be a probability (0 to 1), got {cfg.explore}")
     if int(cfg.precomputed) < 0:
         _fail("precomputed", f"must be >= 0, got {cfg.precomputed}")
     if not float(cfg.init_range) > 0.0:

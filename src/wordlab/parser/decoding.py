@@ -156,13 +156,10 @@ class GreedyDecoder:
     def parse(self, encoded: Encoded, batch_size: int = 512, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Heads (0 = root) and label indices of every word, flat as ``encoded``'s arrays (``progress``: a bar of
         the sentences parsed, for a user's long file)."""
-        lengths = encoded.lengths
         heads = np.zeros(len(encoded.words), np.int64)
         labels = np.zeros(len(encoded.words), np.int64)
-        order = np.argsort(lengths, kind="stable")
-        with tqdm(total=len(order), desc="parsing", unit="sentence", disable=not progress) as bar:
-            for first in range(0, len(order), batch_size):
-                chosen = order[first : first + batch_size]
+        with tqdm(total=len(encoded.lengths), desc="parsing", unit="sentence", disable=not progress) as bar:
+            for chosen in length_batches(encoded.lengths, batch_size):
                 self._parse_batch(encoded, chosen, heads, labels)
                 bar.update(len(chosen))
         return heads, labels
@@ -190,6 +187,13 @@ class GreedyDecoder:
             )
             heads[start : start + n] = sentence_heads
             labels[start : start + n] = sentence_labels
+
+
+def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Sentence indices in batches of similar length (sorted by length, stable), so that few states idle while
+    a batch's longest sentence finishes."""
+    order = np.argsort(lengths, kind="stable")
+    return [order[first : first + batch_size] for first in range(0, len(order), batch_size)]
 
 
 def complete_tree(

@@ -37,9 +37,10 @@ from wordlab.nn.curves import LearningCurves
 from wordlab.nn.model_file import load_model_file, save_model_file
 from wordlab.nn.selection import EpochTimer, KeepBest
 from wordlab.parser import transitions as T
-from wordlab.parser.config import NonProjective, ParserConfig, TransitionSystem, parser_settings
-from wordlab.parser.data import Encoded, Symbols, encode, oracle_examples, symbols_of, training_trees
+from wordlab.parser.config import NonProjective, Oracle, ParserConfig, TransitionSystem, parser_settings
+from wordlab.parser.data import Encoded, OracleExamples, Symbols, encode, oracle_examples, symbols_of, training_trees
 from wordlab.parser.decoding import GreedyDecoder, frequent_word_pairs
+from wordlab.parser.exploration import ExplorationData
 from wordlab.parser.module import ParserModule
 from wordlab.parser.network import ChenManningNetwork
 from wordlab.parser.output import write_conllu
@@ -189,9 +190,8 @@ def run_parser(
     )
     n_labels = len(symbols.labels)
     started = time.perf_counter()
-    train_examples = oracle_examples(
-        encode(trees.sentences, vocabulary, symbols, trees.trees), system, n_labels, with_feats=symbols.with_feats
-    )
+    train_encoded = encode(trees.sentences, vocabulary, symbols, trees.trees)
+    train_examples = oracle_examples(train_encoded, system, n_labels, with_feats=symbols.with_feats)
     dev_examples = _dev_examples(treebank["dev"], vocabulary, symbols, system, cfg.nonprojective)
     log.info(
         "parser.%s: %d training configurations from %d sentences in %.1f s (%d non-projective, %s)",
@@ -205,8 +205,8 @@ def run_parser(
     for index in range(int(cfg.ensemble)):
         member = _Member.of(index, int(cfg.ensemble), name, Path(curves_dir), dev_curve, run_checkpoints)
         member.train(
-            cfg, table, symbols, vocabulary, system, frequent, treebank["dev"], (train_examples, dev_examples),
-            trainer_cfg, run, callbacks, trainer_overrides,
+            cfg, table, symbols, vocabulary, system, frequent, treebank["dev"],
+            (train_encoded, train_examples, dev_examples), trainer_cfg, run, callbacks, trainer_overrides,
         )  # fmt: skip
         members.append(member)
     parser = TrainedParser(
@@ -291,7 +291,8 @@ class _Member:
 
     def train(
         self, cfg: ParserConfig, table: np.ndarray, symbols: Symbols, vocabulary: WordVocabulary, system: int,
-        frequent: np.ndarray, dev: Sequence[ConlluSentence], examples: tuple[Any, tuple[np.ndarray, np.ndarray]],
+        frequent: np.ndarray, dev: Sequence[ConlluSentence],
+        examples: tuple[Encoded, OracleExamples, tuple[np.ndarray, np.ndarray]],
         trainer_cfg: Any, run: StageRun | None, callbacks: Sequence[pl.Callback], trainer_overrides: dict[str, Any],
     ) -> None:  # fmt: skip
         seed = int(cfg.seed) + self.index
@@ -321,6 +322,9 @@ class _Member:
         )  # fmt: skip
         keep, timer = KeepBest("val_las"), EpochTimer()
         regularization = regularization_trainer_kwargs(cfg.regularization)
+        dynamic = cfg.oracle == Oracle.dynamic
+        if dynamic:  # a new exploration pass, so a new training loader, every epoch
+            regularization["reload_dataloaders_every_n_epochs"] = 1
         trainer = build_trainer(
             trainer_cfg,
             max_epochs=int(cfg.epochs),
@@ -335,14 +339,20 @@ class _Member:
             ],
             **{**regularization, **trainer_overrides},
         )
-        train_examples, dev_examples = examples
+        train_encoded, train_examples, dev_examples = examples
+        loader = functools.partial(_loader, batch_size=int(cfg.batch_size))
+        dev_loader = _loader(dev_examples[0], dev_examples[1], None, batch_size=10_000)
+        resume = resume_checkpoint(self.checkpoints) if self.checkpoints is not None else None
         started = time.perf_counter()
-        trainer.fit(
-            module,
-            _loader(train_examples.features, train_examples.transitions, int(cfg.batch_size), seed),
-            _loader(dev_examples[0], dev_examples[1], 10_000, None),
-            ckpt_path=resume_checkpoint(self.checkpoints) if self.checkpoints is not None else None,
-        )
+        if dynamic:
+            data = ExplorationData(
+                self.network, train_encoded, system, n_labels, frequent, train_examples, explore=float(cfg.explore),
+                seed=seed, parse_batch=int(cfg.parse_batch), loader=loader, dev=dev_loader,
+            )  # fmt: skip
+            trainer.fit(module, datamodule=data, ckpt_path=resume)
+        else:
+            trainer.fit(module, loader(train_examples.features, train_examples.transitions, seed), dev_loader,
+                        ckpt_path=resume)  # fmt: skip
         self.seconds = time.perf_counter() - started
         keep.restore(module)
         self.best_epoch = keep.best_epoch if keep.best_epoch is not None else -1
@@ -362,7 +372,7 @@ def _read_treebank(path: Path, mtime_ns: int) -> list[ConlluSentence]:
     return read_conllu(path)
 
 
-def _loader(features: np.ndarray, transitions: np.ndarray, batch_size: int, seed: int | None) -> Any:
+def _loader(features: np.ndarray, transitions: np.ndarray, seed: int | None, *, batch_size: int) -> Any:
     """Batches of oracle configurations, shuffled anew each epoch from (seed, epoch) when a seed is given."""
     dataset = TensorDataset(torch.from_numpy(features), torch.from_numpy(transitions))
     sampler = EpochShuffle(len(dataset), seed) if seed is not None else None
