@@ -89,6 +89,8 @@ def _line_of(path: Path, needle: str) -> int:
             "parser.feats_dim",
             "feats_dim: 20",
         ),
+        ("    oracle: static", "    oracle: dynamik", "parser.chen_manning.oracle", "dynamik"),
+        ("    explore: 1.0", "    explore: 1.5", "parser.explore", "explore: 1.5"),
     ],
 )
 def test_config_mistakes_are_reported_with_file_line_and_key(
