@@ -138,15 +138,6 @@ def _arc_standard_loss(stack_words, n_stack, buffer_start, n, gold_heads, start,
 
 
 @njit(cache=True, nogil=True)
-def arc_standard_loss(stack, depth, next_word, length, gold_heads, start, b):
-    """The fewest wrong heads of any tree reachable from state b (for tests and the cost below)."""
-    n = length[b]
-    sequence = np.empty(2 * n + 2, np.int64)
-    marked = np.zeros(n + 2, np.bool_)
-    return _arc_standard_loss(stack[b], depth[b], next_word[b], n, gold_heads, start, sequence, marked)
-
-
-@njit(cache=True, nogil=True)
 def _arc_standard_costs(n_labels, stack, depth, next_word, length, heads, children, gold_heads, gold_labels, start, b,
                         out):  # fmt: skip
     n, d, front = length[b], depth[b], next_word[b]
@@ -158,7 +149,6 @@ def _arc_standard_costs(n_labels, stack, depth, next_word, length, heads, childr
     if legal(ARC_STANDARD, n_labels, stack, depth, next_word, length, heads, children, b, 0):
         words[d] = front
         out[0] = _arc_standard_loss(words, d + 1, front + 1, n, gold_heads, start, sequence, marked) - now
-        words[d] = -1
     if d < 2:
         return
     s1, s2 = stack[b, d - 1], stack[b, d - 2]
