@@ -91,6 +91,9 @@ def _line_of(path: Path, needle: str) -> int:
         ),
         ("    oracle: static", "    oracle: dynamik", "parser.chen_manning.oracle", "dynamik"),
         ("    explore: 1.0", "    explore: 1.5", "parser.explore", "explore: 1.5"),
+        ("  strategy: auto", "  strategy: dpp", "trainer.strategy", "strategy: dpp"),
+        # Several processes need DDP (trainer=ddp): refused at start-up, not when Lightning is half set up
+        ("  devices: 1", "  devices: 2", "trainer.strategy: ddp", "devices: 2"),
     ],
 )
 def test_config_mistakes_are_reported_with_file_line_and_key(

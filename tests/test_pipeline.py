@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -285,16 +286,39 @@ def _check_report_and_method_runs(repo: Path, methods: list[str]) -> None:
 
 
 @pytest.mark.slow
-def test_hydra_sweep_through_the_dvc_queue(repo_copy: Path) -> None:
-    dvc("exp", "run", "--queue", "-S", "corpus=wikitext2,ptb", "-S", "experiment=smoke")
-    dvc("exp", "run", "--run-all")
+def test_hydra_sweep_through_the_dvc_queue_with_two_workers(repo_copy: Path) -> None:
+    """A Hydra sweep queued in DVC and run by two queue workers at once: both experiments finish, DVC shows both,
+    and the one sqlite MLflow store holds each one's stage runs under its experiment name."""
+    dvc("exp", "run", "--queue", "-S", "corpus=wikitext2,ptb", "-S", "experiment=smoke", "-S", "embedding=glove")
+    dvc("queue", "start", "-j", "2")
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        status = dvc("queue", "status")
+        if "Queued" not in status and "Running" not in status:
+            break
+        time.sleep(5)
+    else:
+        pytest.fail(f"the queue did not finish:\n{status}")
+    assert status.count("Success") == 2, status
     shown = json.loads(dvc("exp", "show", "--json"))
-    states = [exp["executor"]["state"] for rev in shown for exp in rev.get("experiments") or []]
-    assert states == ["success", "success"]
+    experiments = {exp["name"]: exp for rev in shown for exp in rev.get("experiments") or []}
+    assert [exp["executor"]["state"] for exp in experiments.values()] == ["success", "success"]
     client = MlflowClient(f"sqlite:///{repo_copy / 'mlflow.db'}")
-    runs = client.search_runs([client.get_experiment_by_name("wordlab").experiment_id])
-    assert sorted(r.data.params["corpus.name"] for r in runs) == ["ptb", "wikitext2"]
-    assert all(r.data.tags.get("dvc.experiment") for r in runs)
+    runs = client.search_runs([client.get_experiment_by_name("wordlab").experiment_id], max_results=1000)
+    runs = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]  # the stages' (not the report's rows)
+    assert len(runs) > 10
+    by_experiment: dict[str, set[str]] = {}
+    for run in runs:
+        assert run.info.status == "FINISHED"
+        by_experiment.setdefault(run.data.tags["dvc.experiment"], set()).add(run.data.params["corpus.name"])
+    assert by_experiment.keys() == experiments.keys()
+    assert sorted(corpus for corpora in by_experiment.values() for corpus in corpora) == ["ptb", "wikitext2"]
+    # The two workers ran side by side: each experiment's runs overlap the other's in time.
+    spans = {name: (min(r.info.start_time for r in runs if r.data.tags["dvc.experiment"] == name),
+                    max(r.info.end_time for r in runs if r.data.tags["dvc.experiment"] == name))
+             for name in by_experiment}  # fmt: skip
+    (first_start, first_end), (second_start, second_end) = spans.values()
+    assert first_start < second_end and second_start < first_end
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -38,12 +38,24 @@ class DataConfig:
     allow_download: bool = True
 
 
+class Strategy(StrEnum):
+    """How training is spread over processes (wordlab's samplers shard the data themselves, so only these two)."""
+
+    auto = "auto"
+    ddp = "ddp"
+
+
 @dataclass
 class TrainerConfig:
     """The Lightning Trainer arguments wordlab exposes; training stages pass them through."""
 
     accelerator: str = "cpu"
+    # Processes per node: with ``strategy: ddp``, one per device (a CPU device is a process), each training its shard.
     devices: int = 1
+    # "auto": one process; "ddp": DistributedDataParallel over gloo on CPU, NCCL on GPU (Lightning chooses by the
+    # accelerator), started by Lightning itself on one node or by torchrun / a scheduler on several.
+    strategy: Strategy = Strategy.auto
+    num_nodes: int = 1
     max_epochs: int = 10
     precision: str = "32-true"
     deterministic: bool = True
@@ -53,7 +65,7 @@ class TrainerConfig:
     # each epoch's (shuffled) batches; null: all. The smoke experiment sets counts, the default experiment a share.
     limit_train_batches: int | float | None = None
     limit_val_batches: int | float | None = None
-    # torch intra-op threads; the machine wordlab targets has 2 cores.
+    # torch intra-op threads (per process); the machine wordlab targets has 2 cores.
     num_threads: int = 2
 
 
@@ -188,6 +200,7 @@ def validate(raw: Mapping[str, Any] | DictConfig, source: str = "<config>", text
                 merged[group] = validated
         prefix = "trainer."
         _check_batch_limits(merged.trainer)
+        _check_processes(merged.trainer)
         prefix = ""
         OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)
         for group in groups:
@@ -218,6 +231,21 @@ def _check_batch_limits(trainer: DictConfig) -> None:
             error = ValueError(problem)
             error.full_key = key  # type: ignore[attr-defined]
             raise error
+
+
+def _check_processes(trainer: DictConfig) -> None:
+    for key in ("devices", "num_nodes", "num_threads"):
+        if trainer[key] < 1:
+            error = ValueError(f"must be at least 1, got {trainer[key]}")
+            error.full_key = key  # type: ignore[attr-defined]
+            raise error
+    if trainer.strategy == Strategy.auto and trainer.devices * trainer.num_nodes > 1:
+        error = ValueError(
+            f"{trainer.devices} devices on {trainer.num_nodes} node(s) are several processes: they need "
+            "trainer.strategy: ddp (select the group with trainer=ddp)"
+        )
+        error.full_key = "devices"  # type: ignore[attr-defined]
+        raise error
 
 
 def _validate_group(group: str, value: Any) -> DictConfig:

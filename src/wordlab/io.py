@@ -3,6 +3,9 @@
 A stage that dies half-way must never leave a file that looks finished: DVC would cache it and the next stage
 would read it. Everything wordlab writes goes to a temporary name beside the target and is renamed into place
 only once complete (rename is atomic on one filesystem).
+
+Under DDP every process runs the stage script (:mod:`wordlab.ranks`); only rank 0's files are renamed into place.
+The other ranks write theirs to the temporary name and drop it, so that each output is written once, by one process.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from wordlab.ranks import is_writer
 
 
 def _default_mode(directory: bool) -> int:
@@ -36,7 +41,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     os.chmod(tmp, _default_mode(directory=False))
     try:
         yield tmp
-        os.replace(tmp, target)
+        if is_writer():
+            os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -50,6 +56,8 @@ def atomic_directory(target: str | Path) -> Iterator[Path]:
     os.chmod(tmp, _default_mode(directory=True))
     try:
         yield tmp
+        if not is_writer():
+            return
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -33,6 +33,7 @@ from wordlab.data.errors import DataFormatError
 from wordlab.data.locate import ChecksumMismatchError, DataLocator, MissingDataError
 from wordlab.data.registry import DATASETS, Dataset
 from wordlab.io import write_text_atomic
+from wordlab.ranks import is_writer
 from wordlab.tracking import StageRun, flatten, resolve_tracking_uri, stage_run
 
 log = logging.getLogger("wordlab.stage")
@@ -321,7 +322,7 @@ def _open_stage(
     plain = config_module.to_plain(cfg)
     context = StageContext(cfg, plain, root, data_locator(cfg, root))
     context.locator = dataclasses.replace(context.locator, on_located=context.record_dataset)
-    if not cfg.tracking.enabled:
+    if not cfg.tracking.enabled or not is_writer():  # under DDP, rank 0 alone has the stage's MLflow run
         return context
     uri = resolve_tracking_uri(cfg.tracking.uri, root)
     context.tags = provenance_tags(stage, cfg, root)

@@ -4,7 +4,8 @@ The default store is an embedded sqlite file, which several processes may open a
 experiments in parallel, a test starting four writers). sqlite serialises writers with a lock, but MLflow's
 first connection also creates the schema and the experiment, and concurrent first connections race on that.
 So store and experiment creation happen under a file lock, and writes that meet "database is locked" are
-retried. An HTTP tracking server needs none of this and is used as is.
+retried. An HTTP tracking server (over PostgreSQL, say) takes concurrent writes itself; only the experiment's
+creation can race there, and the stage that loses the race uses the experiment the winner made.
 
 A stage killed outright (SIGKILL, the OOM killer, a lost machine) cannot close its run, which would then stay
 RUNNING forever. Each run records the process and host that own it, and the next run of the same stage closes as
@@ -94,6 +95,7 @@ def experiment_id_for(uri: str, experiment: str) -> str:
     """Create (once, under a file lock for sqlite) or find the MLflow experiment, tagged with
     :data:`EXPERIMENT_TAGS`; return its id."""
     from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
     db_path = sqlite_path(uri)
 
@@ -108,7 +110,15 @@ def experiment_id_for(uri: str, experiment: str) -> str:
         artifact_location = None
         if db_path is not None:
             artifact_location = (db_path.parent / "mlartifacts").resolve().as_uri()
-        return client.create_experiment(experiment, artifact_location=artifact_location, tags=EXPERIMENT_TAGS)
+        try:
+            return client.create_experiment(experiment, artifact_location=artifact_location, tags=EXPERIMENT_TAGS)
+        except MlflowException:
+            # A server's store (PostgreSQL, ...) has no file lock to take: a concurrent stage may have created it
+            # between the lookup and the creation, which the store refuses as a duplicate name.
+            created = client.get_experiment_by_name(experiment)
+            if created is None:
+                raise
+            return created.experiment_id
 
     if db_path is None:
         return find_or_create()

@@ -24,6 +24,7 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
 
 from wordlab.io import sha256_of
+from wordlab.ranks import is_writer
 from wordlab.tracking import StageRun
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,11 @@ def build_trainer(
     options: dict[str, Any] = {
         "accelerator": trainer_cfg.accelerator,
         "devices": trainer_cfg.devices,
+        "num_nodes": getattr(trainer_cfg, "num_nodes", 1),
+        "strategy": str(getattr(trainer_cfg, "strategy", "auto")),  # a StrEnum member is its name
+        # wordlab's samplers give each DDP rank its share of every global batch (wordlab.ranks.shard), so that the
+        # configured batch size means the same at any number of processes; Lightning's sampler would replace them.
+        "use_distributed_sampler": False,
         "precision": trainer_cfg.precision,
         "deterministic": trainer_cfg.deterministic,
         "log_every_n_steps": trainer_cfg.log_every_n_steps,
@@ -94,8 +100,10 @@ def resume_checkpoint(checkpoint_dir: Path) -> str | None:
 
 
 def discard_checkpoints(checkpoint_dir: Path) -> None:
-    """After a run completes its checkpoints have served: a later run with other settings must not resume them."""
-    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    """After a run completes its checkpoints have served: a later run with other settings must not resume them.
+    Under DDP only rank 0 removes them, as only it wrote them."""
+    if is_writer():
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
 
 
 def checkpoint_key(version: int, settings: Any, files: Iterable[Path | None]) -> str:

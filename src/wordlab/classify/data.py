@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, Sampler
 
 from wordlab.classify.config import SstTask
 from wordlab.data.readers.sst import BINARY_LABELS, FINE_LABELS, SstTree, binary_label
+from wordlab.ranks import shard_batches
 from wordlab.text.vocab import WordVocabulary
 
 LABEL_NAMES: dict[SstTask, tuple[str, ...]] = {SstTask.fine: FINE_LABELS, SstTask.binary: BINARY_LABELS}
@@ -116,15 +117,14 @@ class LengthBatches(Sampler[list[int]]):
         order = torch.randperm(len(self.lengths), generator=generator).tolist()
         if self.epoch < self.curriculum_epochs:
             order.sort(key=self.lengths.__getitem__)  # stable: equal lengths keep their random order
-            yield from (order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size))
+            yield from shard_batches(order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size))
             return
         span = self.batch_size * self.pool
         grouped: list[list[int]] = []
         for start in range(0, len(order), span):
             pool = sorted(order[start : start + span], key=self.lengths.__getitem__)
             grouped += [pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
-        for index in torch.randperm(len(grouped), generator=generator).tolist():
-            yield grouped[index]
+        yield from shard_batches(grouped[i] for i in torch.randperm(len(grouped), generator=generator).tolist())
 
 
 class _Rows:

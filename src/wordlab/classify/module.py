@@ -81,6 +81,7 @@ class ClassifierModule(pl.LightningModule):
 
     def _log(self, key: str, value: torch.Tensor | float, **options: Any) -> None:
         """``key`` for the callbacks (curves, early stopping, best epoch); ``<log_prefix><key>`` for the loggers."""
+        options = {"sync_dist": True, **options}  # DDP: the mean over the ranks
         if not self.log_prefix:
             self.log(key, value, **options)
             return

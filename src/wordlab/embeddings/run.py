@@ -145,6 +145,11 @@ def train_method(
         # the stage's DVC params do not include the trainer's).
         limit_train_batches=1.0,
         limit_val_batches=1.0,
+        # The numba kernels train the vectors in place on all their threads (Hogwild), with no gradient for DDP to
+        # reduce: under ``trainer=ddp`` this stage stays one process, as the other stages of the run spread out.
+        strategy="auto",
+        devices=1,
+        num_nodes=1,
     )
     started = time.perf_counter()
     trainer.fit(prepared.module, ckpt_path=resume_checkpoint(run_checkpoints))

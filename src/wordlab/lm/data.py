@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from wordlab.ranks import shard, world_size
+
 EOS = "<eos>"
 
 
@@ -105,18 +107,23 @@ def bptt_chunks(rows: int, bptt: int) -> list[tuple[int, int]]:
 
 class StreamChunks(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """The chunks of a batchified stream, in order (a DataLoader with ``batch_size=None`` must not shuffle them:
-    each chunk continues the last)."""
+    each chunk continues the last). With ``shard`` (training), a DDP rank reads its share of the columns
+    (:func:`wordlab.ranks.shard`): each column is one stream, and its state stays with the rank that reads it."""
 
-    def __init__(self, columns: torch.Tensor, bptt: int) -> None:
+    def __init__(self, columns: torch.Tensor, bptt: int, *, shard: bool = False) -> None:
         self.columns = columns
         self.chunks = bptt_chunks(len(columns), bptt)
+        self.shard = shard
 
     def __len__(self) -> int:
         return len(self.chunks)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        columns = self.columns
+        if self.shard and world_size() > 1:
+            columns = columns[:, shard(list(range(columns.shape[1])))]
         start, length = self.chunks[index]
-        return self.columns[start : start + length], self.columns[start + 1 : start + 1 + length]
+        return columns[start : start + length], columns[start + 1 : start + 1 + length]
 
 
 def predicted_tokens(columns: torch.Tensor) -> int:

@@ -136,9 +136,9 @@ class LanguageModelModule(pl.LightningModule):
         mean = self._val_nll / max(self._val_tokens, 1)
         ppl = math.exp(mean)
         for name, value in (("val_loss", mean), ("val_ppl", ppl)):
-            self.log(name, value, prog_bar=True, logger=not self.log_prefix)
+            self.log(name, value, prog_bar=True, logger=not self.log_prefix, sync_dist=True)
             if self.log_prefix:
-                self.log(f"{self.log_prefix}{name}", value)
+                self.log(f"{self.log_prefix}{name}", value, sync_dist=True)
         if self.trainer.sanity_checking:
             return
         if ppl < self.best_ppl:
@@ -148,9 +148,9 @@ class LanguageModelModule(pl.LightningModule):
             assert isinstance(optimizer, pl.core.optimizer.LightningOptimizer)
             for group in optimizer.optimizer.param_groups:
                 group["lr"] /= self.lr_decay
-        self.log("lr", self.learning_rate, logger=not self.log_prefix)
+        self.log("lr", self.learning_rate, logger=not self.log_prefix, sync_dist=True)
         if self.log_prefix:
-            self.log(f"{self.log_prefix}lr", self.learning_rate)
+            self.log(f"{self.log_prefix}lr", self.learning_rate, sync_dist=True)
 
     @property
     def tokens_per_second(self) -> float:

@@ -50,7 +50,7 @@ from wordlab.lm.saved import save_model
 from wordlab.nn.callbacks import regularization_callbacks
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import KeepBest
-from wordlab.text.batching import EpochShuffle
+from wordlab.text.batching import EpochBatches
 from wordlab.text.vectors import Vectors
 from wordlab.tracking import StageRun
 from wordlab.trainer import build_trainer, discard_checkpoints, resume_checkpoint, run_checkpoint_dir
@@ -198,11 +198,12 @@ def evaluation_batches(cfg: NeuralLMConfig, stream: np.ndarray, vocabulary: LMVo
 def _loaders(cfg: NeuralLMConfig, streams: Mapping[str, np.ndarray], vocabulary: LMVocabulary) -> tuple[Any, Any]:
     if cfg.model == Architecture.fixed_window:
         windows = windows_dataset(streams["train"], int(cfg.context), vocabulary.eos)
-        train = DataLoader(windows, batch_size=int(cfg.batch_size), sampler=EpochShuffle(len(windows), int(cfg.seed)))
-    else:
         train = DataLoader(
-            StreamChunks(batchify(streams["train"], int(cfg.batch_size)), int(cfg.bptt)), batch_size=None
+            windows, batch_size=None, sampler=EpochBatches(len(windows), int(cfg.batch_size), int(cfg.seed))
         )
+    else:
+        columns = batchify(streams["train"], int(cfg.batch_size))
+        train = DataLoader(StreamChunks(columns, int(cfg.bptt), shard=True), batch_size=None)
     return train, evaluation_batches(cfg, streams["valid"], vocabulary)
 
 

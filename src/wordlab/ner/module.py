@@ -98,7 +98,7 @@ class NerTagger(pl.LightningModule):
         # in MLflow beside the dev F1 that caused them. Not Lightning's LearningRateMonitor: it names its keys after
         # the optimiser class and param group, where taggers sharing one MLflow run need their ``ner.<name>.`` key.
         rate = float(self.trainer.optimizers[0].param_groups[0]["lr"])
-        self.log(f"{self.log_prefix}lr", rate, on_step=False, on_epoch=True, batch_size=1)
+        self.log(f"{self.log_prefix}lr", rate, on_step=False, on_epoch=True, batch_size=1, sync_dist=True)
 
     def on_validation_epoch_start(self) -> None:
         self._gold, self._predicted = [], []
@@ -116,6 +116,7 @@ class NerTagger(pl.LightningModule):
 
     def _log(self, key: str, value: torch.Tensor | float, **options: Any) -> None:
         """``key`` for the callbacks (curves, early stopping, best epoch); ``<log_prefix><key>`` for the loggers."""
+        options = {"sync_dist": True, **options}  # DDP: the mean over the ranks
         if not self.log_prefix:
             self.log(key, value, **options)
             return

@@ -5,7 +5,7 @@
 Files, under the callback's directory, each with the header ``step<TAB>epoch<TAB>loss`` and one fully populated
 row per point (dense: no empty cells, so DVC and pandas read them without gaps):
 
-- ``train.tsv``: the training loss of every batch;
+- ``train.tsv``: the training loss of every batch (under DDP, the mean over the ranks' shares of the batch);
 - ``train_epoch.tsv``: the mean training loss of each epoch (over its batches);
 - ``val.tsv``: the validation loss of every validation run (not the sanity check before training).
 
@@ -112,6 +112,8 @@ class LearningCurves(Callback):
             raise RuntimeError(
                 "LearningCurves: training_step returned no loss (return the loss tensor or {'loss': ...})"
             )
+        if trainer.world_size > 1:  # DDP: each rank's loss is its shard's; the curve shows the global batch's
+            loss = float(trainer.strategy.reduce(torch.tensor(loss), reduce_op="mean"))
         step = _logging_step(trainer)
         self.train.append((step, trainer.current_epoch, loss))
         self._epoch_losses.append(loss)

@@ -54,7 +54,9 @@ class ParserModule(pl.LightningModule):
         # Dropout draws from torch's global generator; seeding it from (seed, epoch, batch) makes each batch's masks
         # independent of what ran before (Lightning creates the data iterator, which draws from the same generator,
         # at a different moment when it resumes), so a resumed run trains exactly as an uninterrupted one.
-        torch.manual_seed((self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx)
+        # Under DDP each rank draws its own masks (rank 0's are a single process's).
+        base = (self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx
+        torch.manual_seed(base + 7_919 * self.global_rank)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.network(features)
@@ -68,9 +70,9 @@ class ParserModule(pl.LightningModule):
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         loss = self._loss(batch)
-        self.log("val_loss", loss, prog_bar=True, batch_size=len(batch[1]), logger=not self.log_prefix)
+        self.log("val_loss", loss, prog_bar=True, batch_size=len(batch[1]), logger=not self.log_prefix, sync_dist=True)
         if self.log_prefix:
-            self.log(f"{self.log_prefix}val_loss", loss, batch_size=len(batch[1]), prog_bar=False)
+            self.log(f"{self.log_prefix}val_loss", loss, batch_size=len(batch[1]), prog_bar=False, sync_dist=True)
 
     def on_validation_epoch_end(self) -> None:
         if self.dev_scores is None or self.trainer.sanity_checking:
@@ -81,9 +83,9 @@ class ParserModule(pl.LightningModule):
         finally:
             self.network.train(was_training)
         for name in ("uas", "las"):
-            self.log(f"val_{name}", scores[name], prog_bar=True, logger=not self.log_prefix)
+            self.log(f"val_{name}", scores[name], prog_bar=True, logger=not self.log_prefix, sync_dist=True)
             if self.log_prefix:
-                self.log(f"{self.log_prefix}val_{name}", scores[name])
+                self.log(f"{self.log_prefix}val_{name}", scores[name], sync_dist=True)
         self.dev_rows.append((self.global_step, self.current_epoch, scores["uas"], scores["las"]))
         if self.dev_curve is not None:
             lines = ["step\tepoch\tuas\tlas", *(f"{s}\t{e}\t{u:.6f}\t{a:.6f}" for s, e, u, a in self.dev_rows)]

@@ -31,7 +31,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from wordlab.data.readers.conllu_reader import ConlluSentence, read_conllu
-from wordlab.io import write_json_atomic
+from wordlab.io import atomic_path, write_json_atomic
 from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.model_file import load_model_file, save_model_file
@@ -46,7 +46,7 @@ from wordlab.parser.network import ChenManningNetwork
 from wordlab.parser.output import write_conllu
 from wordlab.parser.projective import deprojectivize, nonprojective_arcs, projectivize
 from wordlab.parser.scoring import attachment_scores
-from wordlab.text.batching import EpochShuffle
+from wordlab.text.batching import EpochBatches
 from wordlab.text.table import build_table
 from wordlab.text.vocab import WordVocabulary
 from wordlab.tracking import StageRun
@@ -360,9 +360,8 @@ class _Member:
         if self.finished is not None:
             saved = {"state_dict": self.network.state_dict(), "best_epoch": self.best_epoch,
                      "epochs": self.epochs_trained, "seconds": self.seconds}  # fmt: skip
-            part = self.finished.with_suffix(".part")
-            torch.save(saved, part)
-            part.replace(self.finished)
+            with atomic_path(self.finished) as part:  # under DDP, rank 0's only
+                torch.save(saved, part)
 
 
 @functools.lru_cache(maxsize=3)
@@ -373,10 +372,12 @@ def _read_treebank(path: Path, mtime_ns: int) -> list[ConlluSentence]:
 
 
 def _loader(features: np.ndarray, transitions: np.ndarray, seed: int | None, *, batch_size: int) -> Any:
-    """Batches of oracle configurations, shuffled anew each epoch from (seed, epoch) when a seed is given."""
+    """Batches of oracle configurations, shuffled anew each epoch from (seed, epoch) when a seed is given (under DDP,
+    each rank's share of every batch); in order otherwise, whole on every rank."""
     dataset = TensorDataset(torch.from_numpy(features), torch.from_numpy(transitions))
-    sampler = EpochShuffle(len(dataset), seed) if seed is not None else None
-    return DataLoader(dataset, batch_size=batch_size, sampler=sampler)
+    if seed is None:
+        return DataLoader(dataset, batch_size=batch_size)
+    return DataLoader(dataset, batch_size=None, sampler=EpochBatches(len(dataset), batch_size, seed))
 
 
 def _dev_examples(

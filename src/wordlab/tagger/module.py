@@ -69,6 +69,7 @@ class TaggerModule(pl.LightningModule):
             self._log("val_acc", self._correct / self._seen)
 
     def _log(self, key: str, value: torch.Tensor | float, **options: Any) -> None:
+        options = {"sync_dist": True, **options}  # DDP: the mean over the ranks
         if not self.log_prefix:
             self.log(key, value, **options)
             return

@@ -21,6 +21,8 @@ import torch
 from datasets import Dataset
 from torch.utils.data import BatchSampler, DataLoader, Sampler, SequentialSampler
 
+from wordlab.ranks import shard_batches
+
 Batch = dict[str, torch.Tensor]
 
 
@@ -74,30 +76,34 @@ class BucketBatches(Sampler[list[int]]):
         for start in range(0, len(order), span):
             pool = sorted(order[start : start + span], key=self.lengths.__getitem__)
             grouped += [pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
-        for index in torch.randperm(len(grouped), generator=self.generator).tolist():
-            yield grouped[index]
+        yield from shard_batches(grouped[i] for i in torch.randperm(len(grouped), generator=self.generator).tolist())
 
 
-class EpochShuffle(Sampler[int]):
-    """A new random order of ``n`` items each epoch, drawn from (``seed``, epoch) alone.
+class EpochBatches(Sampler[list[int]]):
+    """Batches of ``batch_size`` from a new random order of ``n`` items each epoch, drawn from (``seed``, epoch)
+    alone; under DDP each rank takes its share of every batch (:func:`wordlab.ranks.shard_batches`), so the
+    configured size is the global batch at any number of processes. Use with ``DataLoader(batch_size=None)``.
 
     Lightning calls ``set_epoch`` before every training epoch, also after resuming from a checkpoint, so an
     interrupted run sees the same order in its remaining epochs as an uninterrupted one: a generator carried from
     epoch to epoch would restart from its seed on resume instead.
     """
 
-    def __init__(self, n: int, seed: int) -> None:
-        self.n, self.seed, self.epoch = n, seed, 0
+    def __init__(self, n: int, batch_size: int, seed: int) -> None:
+        self.n, self.batch_size, self.seed, self.epoch = n, batch_size, seed, 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return self.n
+        return math.ceil(self.n / self.batch_size)
 
-    def __iter__(self) -> Iterator[int]:
+    def __iter__(self) -> Iterator[list[int]]:
+        # A generator, so that the order is drawn at the first batch, after Lightning's set_epoch: the DataLoader
+        # calls iter() on its sampler earlier, and on resuming that is before the restored epoch is set.
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-        return iter(torch.randperm(self.n, generator=generator).tolist())
+        order = torch.randperm(self.n, generator=generator).tolist()
+        yield from shard_batches(order[i : i + self.batch_size] for i in range(0, self.n, self.batch_size))
 
 
 def batches(dataset: Dataset, batch_size: int, *, shuffle: bool, seed: int = 0, tag_column: str = "tags") -> DataLoader:
