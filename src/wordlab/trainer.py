@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import torch
 from lightning import pytorch as pl
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
@@ -36,6 +37,16 @@ warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual opt
 LAST_CHECKPOINT = "last.ckpt"
 
 
+class _RankSeeds(Callback):
+    """Under DDP, a rank other than 0 draws its random numbers (dropout masks, word dropout) from a stream of its
+    own: every rank was seeded alike, so their halves of each batch would otherwise get the same masks. Rank 0 keeps
+    the stream a single process has, so a 1-process run is unchanged."""
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.world_size > 1 and trainer.global_rank > 0:
+            torch.manual_seed(torch.initial_seed() + 7_919 * trainer.global_rank)
+
+
 def build_trainer(
     trainer_cfg: Any,  # the ``trainer`` node: a DictConfig, or the TrainerConfig made of it
     *,
@@ -46,7 +57,7 @@ def build_trainer(
     callbacks: list[Callback] | None = None,
     **overrides: Any,
 ) -> pl.Trainer:
-    all_callbacks: list[Callback] = list(callbacks or [])
+    all_callbacks: list[Callback] = [*(callbacks or []), _RankSeeds()]
     if checkpoint_dir is not None:
         all_callbacks.append(
             ModelCheckpoint(

@@ -88,7 +88,8 @@ class LanguageModelModule(pl.LightningModule):
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         # Dropout draws from torch's global generator; seeding it from (seed, epoch, batch) makes each batch's masks
         # independent of what ran before, so a resumed run trains exactly as an uninterrupted one.
-        seed = (self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx
+        # Under DDP each rank draws its own masks for its columns (rank 0's are a single process's).
+        seed = (self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx + 7_919 * self.global_rank
         if self.device.type == "cpu":
             torch.default_generator.manual_seed(seed)  # torch.manual_seed also seeds every accelerator: 2 ms a step
         else:
