@@ -321,6 +321,43 @@ def test_hydra_sweep_through_the_dvc_queue_with_two_workers(repo_copy: Path) -> 
     assert first_start < second_end and second_start < first_end
 
 
+# The stages whose models Lightning trains with autograd, so DDP spreads them over processes.
+DDP_STAGES = [
+    "evaluate_ner@glove",
+    "train_tagger@glove",
+    "train_parser@glove",
+    "train_parser_predicted@glove",
+    "train_classifier@glove",
+    "train_lm_vectors@glove",
+]
+
+
+@pytest.mark.slow
+def test_every_lightning_stage_trains_with_ddp(repo_copy: Path) -> None:
+    """`trainer=ddp` through the whole smoke pipeline: each Lightning stage trains in 2 processes, and each stage
+    still has one MLflow run and its outputs; the embedding stage stays one process."""
+    import sys
+
+    overrides = ["experiment=smoke", "embedding=[glove]", "trainer=ddp"]
+    subprocess.run([sys.executable, "-m", "wordlab.config", *overrides], check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qam", "ddp"], check=True, capture_output=True)
+    # One stream, so that each stage's log (stderr) follows its "Running stage" line (stdout).
+    done = subprocess.run(["dvc", "repro"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout[-5000:]
+    sections = {part.split("'", 1)[0]: part for part in done.stdout.split("Running stage '")[1:]}
+    for stage in DDP_STAGES:
+        assert "Initializing distributed: GLOBAL_RANK: 1, MEMBER: 2/2" in sections[stage], stage
+    assert "GLOBAL_RANK" not in sections["train_embeddings@glove"]
+    client = MlflowClient(f"sqlite:///{repo_copy / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("wordlab").experiment_id], max_results=1000)
+    stage_runs = [run.data.tags["dvc.stage"] for run in runs if "mlflow.parentRunId" not in run.data.tags]
+    assert sorted(stage_runs) == sorted(sections)  # one run per stage: rank 1 opened none
+    assert all(run.info.status == "FINISHED" for run in runs)
+    _check_parser_outputs(repo_copy, "glove")
+    _check_classifier_outputs(repo_copy, "glove")
+    assert "Running stage" not in dvc("repro")
+
+
 @pytest.mark.slow
 def test_exp_run_with_one_embedding_trains_and_evaluates_that_method_only(repo_copy: Path) -> None:
     out = dvc("exp", "run", "-S", "embedding=cbow", "-S", "experiment=smoke")
