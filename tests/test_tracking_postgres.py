@@ -71,7 +71,8 @@ def mlflow_on_postgres(tmp_path: Path) -> Iterator[tuple[str, str]]:
     if os.geteuid() == 0:
         shutil.chown(cluster, "postgres", "postgres")
     data, db_port, port = cluster / "data", _free_port(), _free_port()
-    run = {"check": True, "capture_output": True}
+    # The postgres user cannot enter pytest's folders: its commands run from the cluster's own.
+    run = {"check": True, "capture_output": True, "cwd": cluster}
     server = None
     try:
         subprocess.run(_as_postgres([_postgres_bin("initdb"), "-D", str(data), "-U", "mlflow", "--auth=trust"]), **run)
@@ -96,7 +97,8 @@ def mlflow_on_postgres(tmp_path: Path) -> Iterator[tuple[str, str]]:
             server.terminate()
             server.wait(timeout=60)
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_postgres([_postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]))
+            stop = [_postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+            subprocess.run(_as_postgres(stop), cwd=cluster, capture_output=True)
         shutil.rmtree(cluster, ignore_errors=True)
 
 
