@@ -70,6 +70,12 @@ def _weights(workdir: Path) -> dict[str, torch.Tensor]:
     return {key: value for key, value in state.items() if value.is_floating_point()}
 
 
+@pytest.fixture(autouse=True)
+def _data_dir_for_the_stages(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage subprocesses read the datasets from the offline mirror."""
+    monkeypatch.setenv("WORDLAB_DATA_DIR", str(data_dir))
+
+
 def _assert_same_parameters(found: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
     """Equal to float32 rounding. The all-reduce sums the ranks' gradients in another order than one process's
     batch; AdaGrad then divides each gradient by the root of its own running sum, which turns a rounding difference
@@ -94,9 +100,8 @@ def _checkpoints(workdir: Path) -> list[Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("torchrun", [False, True], ids=["lightning-launcher", "torchrun"])
 def test_two_processes_train_the_parameters_of_one_and_write_once(
-    tmp_path: Path, project_root: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool
+    tmp_path: Path, project_root: Path, torchrun: bool
 ) -> None:
-    monkeypatch.setenv("WORDLAB_DATA_DIR", str(data_dir))
     single, double = tmp_path / "single", tmp_path / "ddp"
     _params(single, project_root, ddp=False, epochs=2)
     _params(double, project_root, ddp=True, epochs=2)
@@ -138,9 +143,8 @@ def _rank_process(parent: int, rank: int) -> int | None:
 @pytest.mark.slow
 @pytest.mark.parametrize("killed_rank", [1, 0])
 def test_a_killed_rank_leaves_whole_outputs_and_the_run_resumes(
-    tmp_path: Path, project_root: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, killed_rank: int
+    tmp_path: Path, project_root: Path, killed_rank: int
 ) -> None:
-    monkeypatch.setenv("WORDLAB_DATA_DIR", str(data_dir))
     reference, workdir = tmp_path / "reference", tmp_path / "interrupted"
     _params(reference, project_root, ddp=True, epochs=4)
     _params(workdir, project_root, ddp=True, epochs=4)

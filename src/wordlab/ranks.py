@@ -54,11 +54,16 @@ def is_writer() -> bool:
     return global_rank() == 0
 
 
-def shard(items: list[int]) -> list[int]:
-    """This rank's share of a global batch: every ``world_size``-th item from its rank, so that the ranks' shares
-    together are the batch a single process would take, whatever the number of processes."""
-    size = world_size()
-    return items if size == 1 else items[global_rank() :: size]
+def shard() -> slice:
+    """This rank's share of a global batch, as a slice: every ``world_size``-th item from its rank, so that the
+    ranks' shares together are the batch a single process would take, whatever the number of processes."""
+    return slice(global_rank(), None, world_size())
+
+
+def rank_seed(seed: int, rank: int) -> int:
+    """The seed of rank ``rank``'s random stream: its own under DDP (ranks seeded alike would draw the same dropout
+    masks for their halves of a batch), and ``seed`` itself for rank 0, so that one process is unchanged."""
+    return seed + 7_919 * rank
 
 
 def shard_batches(batches: Iterable[list[int]]) -> Iterator[list[int]]:
@@ -68,7 +73,7 @@ def shard_batches(batches: Iterable[list[int]]) -> Iterator[list[int]]:
     if size == 1:
         yield from batches
         return
-    rank = global_rank()
+    share = shard()
     for batch in batches:
         if len(batch) >= size:
-            yield batch[rank::size]
+            yield batch[share]

@@ -25,7 +25,7 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
 
 from wordlab.io import sha256_of
-from wordlab.ranks import is_writer
+from wordlab.ranks import is_writer, rank_seed
 from wordlab.tracking import StageRun
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class _RankSeeds(Callback):
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.world_size > 1 and trainer.global_rank > 0:
-            torch.manual_seed(torch.initial_seed() + 7_919 * trainer.global_rank)
+            torch.manual_seed(rank_seed(torch.initial_seed(), trainer.global_rank))
 
 
 def build_trainer(

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from wordlab.ranks import shard, world_size
+from wordlab import ranks
 
 EOS = "<eos>"
 
@@ -119,9 +119,7 @@ class StreamChunks(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return len(self.chunks)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        columns = self.columns
-        if self.shard and world_size() > 1:
-            columns = columns[:, shard(list(range(columns.shape[1])))]
+        columns = self.columns[:, ranks.shard()] if self.shard else self.columns
         start, length = self.chunks[index]
         return columns[start : start + length], columns[start + 1 : start + 1 + length]
 

@@ -35,6 +35,7 @@ from wordlab.io import write_text_atomic
 from wordlab.lm.recurrent import State, detach_state
 from wordlab.nn.curves import log_points
 from wordlab.nn.optim import build_optimizer
+from wordlab.ranks import rank_seed
 
 DEFAULT_OPTIMIZER = {"_target_": "torch.optim.SGD", "lr": 20.0}  # the reference example's plain SGD at lr 20
 
@@ -89,7 +90,7 @@ class LanguageModelModule(pl.LightningModule):
         # Dropout draws from torch's global generator; seeding it from (seed, epoch, batch) makes each batch's masks
         # independent of what ran before, so a resumed run trains exactly as an uninterrupted one.
         # Under DDP each rank draws its own masks for its columns (rank 0's are a single process's).
-        seed = (self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx + 7_919 * self.global_rank
+        seed = rank_seed((self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx, self.global_rank)
         if self.device.type == "cpu":
             torch.default_generator.manual_seed(seed)  # torch.manual_seed also seeds every accelerator: 2 ms a step
         else:

@@ -24,6 +24,7 @@ from torch.nn import functional as F
 from wordlab.io import write_text_atomic
 from wordlab.nn.optim import configure_optimizers
 from wordlab.parser.network import ChenManningNetwork
+from wordlab.ranks import rank_seed
 
 DEFAULT_OPTIMIZER = {"_target_": "torch.optim.Adagrad", "lr": 0.01, "eps": 1e-6}
 
@@ -55,8 +56,9 @@ class ParserModule(pl.LightningModule):
         # independent of what ran before (Lightning creates the data iterator, which draws from the same generator,
         # at a different moment when it resumes), so a resumed run trains exactly as an uninterrupted one.
         # Under DDP each rank draws its own masks (rank 0's are a single process's).
-        base = (self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx
-        torch.manual_seed(base + 7_919 * self.global_rank)
+        torch.manual_seed(
+            rank_seed((self.seed * 1_000_003 + self.current_epoch) * 1_000_003 + batch_idx, self.global_rank)
+        )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.network(features)
