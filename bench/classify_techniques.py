@@ -1,0 +1,151 @@
+"""The course's helpful techniques on SST, each measured against the same classifier over several seeds.
+
+Issue #17 asks for each technique's effect, not one lucky run: every (technique, task, seed) trains the full-size
+``classify.bilstm`` entry (``experiment=paper``: Tai et al.'s BiLSTM on every training phrase, early-stopped on
+dev) with one option changed, and scores dev and test sentences. There is no software peer here; the reference
+is the entry itself with the option off (``baseline``), trained from the same seeds.
+
+Each finished run is appended to ``--out`` as a JSON line at once, and runs already there are skipped, so a
+table that takes hours (a binary run is about 9 minutes on 2 threads, a fine-grained one about 20; an ensemble k
+times that) can be filled over several sittings. At the end one JSON line per (technique, task) is printed:
+per-seed accuracies, their mean and sample standard deviation, and the effect (the mean of the per-seed
+differences from ``baseline`` on the seeds both have, with its standard deviation).
+
+    python bench/classify_techniques.py --vectors <enwiki-17m skip-gram .bin> --tasks binary --seeds 1,2,3
+        [--techniques baseline,batch_norm,...] [--threads 2] [--out sst_techniques.jsonl]
+
+The techniques' settings (``TECHNIQUES``) start from the literature: an ensemble of 3 (averaged probabilities),
+a curriculum of 1 epoch (shortest phrases first, Bengio et al. 2009's "baby steps" order), word dropout 0.3
+(Iyyer et al. 2015), batch normalisation of the sentence vector (Ioffe & Szegedy 2015), mean-centred input
+vectors (Mu & Viswanath 2018 remove the common mean).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wordlab.classify.run import run_classifier
+from wordlab.config import TrainerConfig, compose
+
+ENTRY = "bilstm"
+TECHNIQUES: dict[str, dict[str, Any]] = {
+    "baseline": {},
+    "ensemble": {"ensemble": 3},
+    "curriculum": {"curriculum_epochs": 1},
+    "word_dropout": {"word_dropout": 0.3},
+    "batch_norm": {"batch_norm": True},
+    "mean_center": {"mean_center": True},
+}
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def full_size_entry() -> dict[str, Any]:
+    """``classify.bilstm`` as the full-size run composes it (``experiment=paper``)."""
+    composed = yaml.safe_load(compose(PROJECT / "conf", ["experiment=paper", f"classify=[{ENTRY}]"]))
+    return dict(composed["classify"][ENTRY])
+
+
+def _run_key(record: dict[str, Any]) -> tuple[str, str, int]:
+    return record["technique"], record["task"], int(record["seed"])
+
+
+def finished_runs(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """The runs already in the results file, by (technique, task, seed)."""
+    if not path.is_file():
+        return {}
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {_run_key(record): record for record in records}
+
+
+def train_one(
+    technique: str, task: str, seed: int, *, args: argparse.Namespace, files: dict[str, Path]
+) -> dict[str, Any]:
+    """One training of the entry with the technique's option, on one task from one seed."""
+    entry = {**full_size_entry(), **TECHNIQUES[technique], "tasks": [task], "seed": seed}
+    trainer = TrainerConfig(num_threads=args.threads, enable_progress_bar=False)
+    load_before = os.getloadavg()
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="wordlab-sst-techniques-") as tmp_name:
+        tmp = Path(tmp_name)
+        metrics = run_classifier(ENTRY, entry, vectors_path=args.vectors, files=files, trainer_cfg=trainer,
+                                 out_dir=tmp, curves_dir=tmp / "curves", run=None)  # fmt: skip
+    prefix = f"classify.{ENTRY}.{task}"
+    return {
+        "technique": technique, "task": task, "seed": seed, "options": TECHNIQUES[technique],
+        "dev": round(100 * metrics[f"{prefix}.dev.accuracy"], 2),
+        "test": round(100 * metrics[f"{prefix}.test.accuracy"], 2),
+        "best_epochs": [int(value) for key, value in sorted(metrics.items()) if key.endswith(".best_epoch")],
+        "seconds": round(time.perf_counter() - began, 1), "threads": args.threads,
+        "load_before": [round(value, 2) for value in load_before],
+        "vectors": str(args.vectors),
+    }  # fmt: skip
+
+
+def _spread(values: list[float]) -> dict[str, Any]:
+    sd = round(statistics.stdev(values), 2) if len(values) > 1 else None
+    return {"values": values, "mean": round(statistics.fmean(values), 2), "sd": sd}
+
+
+def summary(runs: dict[tuple[str, str, int], dict[str, Any]], technique: str, task: str) -> dict[str, Any] | None:
+    """Mean and spread of one technique on one task, and its paired effect against the baseline."""
+    mine = {seed: run for (name, of, seed), run in sorted(runs.items()) if name == technique and of == task}
+    if not mine:
+        return None
+    line: dict[str, Any] = {"technique": technique, "task": task, "seeds": sorted(mine)}
+    for split in ("dev", "test"):
+        line[split] = _spread([mine[seed][split] for seed in sorted(mine)])
+        base = {seed: runs[("baseline", task, seed)][split] for seed in mine if ("baseline", task, seed) in runs}
+        if technique != "baseline" and base:
+            line[f"{split}_effect"] = _spread([round(mine[seed][split] - base[seed], 2) for seed in sorted(base)])
+    return line
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    data = PROJECT.parent / "shared" / "data" / "sst"
+    parser.add_argument("--data", type=Path, default=data, help="folder of SST's {train,dev,test}.txt trees")
+    parser.add_argument("--vectors", type=Path, required=True, help="word2vec .bin the entry reads")
+    parser.add_argument("--tasks", default="binary,fine", help="comma-separated: binary, fine")
+    parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
+    parser.add_argument("--techniques", default=",".join(TECHNIQUES), help=f"comma-separated of {list(TECHNIQUES)}")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("sst_techniques.jsonl"), help="results, one run a line")
+    args = parser.parse_args(argv)
+    techniques = args.techniques.split(",")
+    unknown = sorted(set(techniques) - set(TECHNIQUES))
+    if unknown:
+        parser.error(f"unknown techniques {unknown}; known: {list(TECHNIQUES)}")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    files = {split: args.data / f"{split}.txt" for split in ("train", "dev", "test")}
+    tasks, seeds = args.tasks.split(","), [int(seed) for seed in args.seeds.split(",")]
+    runs = finished_runs(args.out)
+    for task in tasks:
+        for seed in seeds:
+            for technique in techniques:
+                if (technique, task, seed) in runs:
+                    continue
+                record = train_one(technique, task, seed, args=args, files=files)
+                with open(args.out, "a", encoding="utf-8") as handle:  # one whole line per finished run
+                    handle.write(json.dumps(record) + "\n")
+                runs[_run_key(record)] = record
+                print(json.dumps(record), file=sys.stderr, flush=True)
+    for task in tasks:
+        for technique in techniques:
+            line = summary(runs, technique, task)
+            if line is not None:
+                print(json.dumps(line))
+
+
+if __name__ == "__main__":
+    main()
