@@ -26,7 +26,6 @@ import argparse
 import json
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -35,6 +34,8 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_spread import seed_summary
 from wordlab.classify.run import run_classifier
 from wordlab.config import TrainerConfig, compose
 
@@ -92,11 +93,6 @@ def train_one(
     }  # fmt: skip
 
 
-def _spread(values: list[float]) -> dict[str, Any]:
-    sd = round(statistics.stdev(values), 2) if len(values) > 1 else None
-    return {"values": values, "mean": round(statistics.fmean(values), 2), "sd": sd}
-
-
 def summary(runs: dict[tuple[str, str, int], dict[str, Any]], technique: str, task: str) -> dict[str, Any] | None:
     """Mean and spread of one technique on one task, and its paired effect against the baseline."""
     mine = {seed: run for (name, of, seed), run in sorted(runs.items()) if name == technique and of == task}
@@ -104,10 +100,10 @@ def summary(runs: dict[tuple[str, str, int], dict[str, Any]], technique: str, ta
         return None
     line: dict[str, Any] = {"technique": technique, "task": task, "seeds": sorted(mine)}
     for split in ("dev", "test"):
-        line[split] = _spread([mine[seed][split] for seed in sorted(mine)])
+        line[split] = seed_summary([mine[seed][split] for seed in sorted(mine)], 2)
         base = {seed: runs[("baseline", task, seed)][split] for seed in mine if ("baseline", task, seed) in runs}
         if technique != "baseline" and base:
-            line[f"{split}_effect"] = _spread([round(mine[seed][split] - base[seed], 2) for seed in sorted(base)])
+            line[f"{split}_effect"] = seed_summary([mine[seed][split] - base[seed] for seed in sorted(base)], 2)
     return line
 
 

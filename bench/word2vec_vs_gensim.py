@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import statistics
 import sys
 import time
@@ -39,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_spread import seed_summary
 from wordlab.corpus.format import PreparedCorpus
 from wordlab.embeddings.word2vec.config import Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
@@ -86,21 +87,6 @@ def _scores(words: list[str], vectors: np.ndarray, args: argparse.Namespace) -> 
         _pearson, spearman, _oov = kv.evaluate_word_pairs(str(path))
         scores[name] = float(spearman[0])
     return scores
-
-
-def _summary(values: list[float | None], digits: int | None) -> dict[str, Any]:
-    """Per-seed values, mean and sample standard deviation, over the seeds where the figure exists (a NaN
-    correlation or a section without questions is null, not a number JSON cannot carry)."""
-    kept = [v for v in values if v is not None and math.isfinite(v)]
-    mean = statistics.fmean(kept) if kept else None
-    sd = statistics.stdev(kept) if len(kept) > 1 else None
-
-    def show(value: float | None) -> float | int | None:
-        if value is None or not math.isfinite(value):
-            return None
-        return round(value) if digits is None else round(value, digits)
-
-    return {"values": [show(v) for v in values], "mean": show(mean), "sd": show(sd)}
 
 
 def run_wordlab(
@@ -263,18 +249,18 @@ def _line(
         "seeds": seeds,
         "sg_update": args.sg_update if model == "skipgram" else None,
         "alpha": {"wordlab": ours_alpha, "gensim": theirs_alpha},
-        "words_per_sec": {who: _summary(list(v), None) for who, v in speed.items()},
+        "words_per_sec": {who: seed_summary(list(v), None) for who, v in speed.items()},
         "ratio": ratio(speed),
-        "words_per_cpu_sec": {who: _summary(list(v), None) for who, v in cpu_speed.items()},
+        "words_per_cpu_sec": {who: seed_summary(list(v), None) for who, v in cpu_speed.items()},
         "cpu_ratio": ratio(cpu_speed),
     }
     for name in ("analogy", "wordsim353", "simlex999"):
-        line[name] = {who: _summary([s[name] for s in runs], 4) for who, runs in scores.items()}
+        line[name] = {who: seed_summary([s[name] for s in runs], 4) for who, runs in scores.items()}
     line["analogy_sections"] = {}
     for who, runs in scores.items():
         names = list(dict.fromkeys(name for s in runs for name in s["analogy_sections"]))
         line["analogy_sections"][who] = {
-            name: _summary([s["analogy_sections"].get(name) for s in runs], 4) for name in names
+            name: seed_summary([s["analogy_sections"].get(name) for s in runs], 4) for name in names
         }
     return line
 
