@@ -12,7 +12,7 @@ per-seed accuracies, their mean and sample standard deviation, and the effect (t
 differences from ``baseline`` on the seeds both have, with its standard deviation).
 
     python bench/classify_techniques.py --vectors <enwiki-17m skip-gram .bin> --tasks binary --seeds 1,2,3
-        [--techniques baseline,batch_norm,...] [--threads 2] [--out sst_techniques.jsonl]
+        [--techniques baseline,batch_norm,...] [--threads 2] [--out bench/results/sst_techniques.jsonl]
 
 The techniques' settings (``TECHNIQUES``) start from the literature: an ensemble of 3 (averaged probabilities),
 a curriculum of 1 epoch (shortest phrases first, Bengio et al. 2009's "baby steps" order), word dropout 0.3
@@ -34,10 +34,9 @@ from typing import Any
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_spread import seed_summary
 from wordlab.classify.run import run_classifier
 from wordlab.config import TrainerConfig, compose
+from wordlab.report.techniques import RunKey, read_technique_runs, run_key, technique_summary
 
 ENTRY = "bilstm"
 TECHNIQUES: dict[str, dict[str, Any]] = {
@@ -49,6 +48,8 @@ TECHNIQUES: dict[str, dict[str, Any]] = {
     "mean_center": {"mean_center": True},
 }
 PROJECT = Path(__file__).resolve().parents[1]
+# The report stage tabulates this file (a dependency of the stage in dvc.yaml), so a finished run lands in the report.
+RESULTS = PROJECT / "bench" / "results" / "sst_techniques.jsonl"
 
 
 def full_size_entry() -> dict[str, Any]:
@@ -57,16 +58,9 @@ def full_size_entry() -> dict[str, Any]:
     return dict(composed["classify"][ENTRY])
 
 
-def _run_key(record: dict[str, Any]) -> tuple[str, str, int]:
-    return record["technique"], record["task"], int(record["seed"])
-
-
-def finished_runs(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
+def finished_runs(path: Path) -> dict[RunKey, dict[str, Any]]:
     """The runs already in the results file, by (technique, task, seed)."""
-    if not path.is_file():
-        return {}
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {_run_key(record): record for record in records}
+    return read_technique_runs(path) if path.is_file() else {}
 
 
 def train_one(
@@ -93,20 +87,6 @@ def train_one(
     }  # fmt: skip
 
 
-def summary(runs: dict[tuple[str, str, int], dict[str, Any]], technique: str, task: str) -> dict[str, Any] | None:
-    """Mean and spread of one technique on one task, and its paired effect against the baseline."""
-    mine = {seed: run for (name, of, seed), run in sorted(runs.items()) if name == technique and of == task}
-    if not mine:
-        return None
-    line: dict[str, Any] = {"technique": technique, "task": task, "seeds": sorted(mine)}
-    for split in ("dev", "test"):
-        line[split] = seed_summary([mine[seed][split] for seed in sorted(mine)], 2)
-        base = {seed: runs[("baseline", task, seed)][split] for seed in mine if ("baseline", task, seed) in runs}
-        if technique != "baseline" and base:
-            line[f"{split}_effect"] = seed_summary([mine[seed][split] - base[seed] for seed in sorted(base)], 2)
-    return line
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     data = PROJECT.parent / "shared" / "data" / "sst"
@@ -116,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
     parser.add_argument("--techniques", default=",".join(TECHNIQUES), help=f"comma-separated of {list(TECHNIQUES)}")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("sst_techniques.jsonl"), help="results, one run a line")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results, one run a line (the report reads RESULTS)")
     args = parser.parse_args(argv)
     techniques = args.techniques.split(",")
     unknown = sorted(set(techniques) - set(TECHNIQUES))
@@ -134,11 +114,11 @@ def main(argv: list[str] | None = None) -> None:
                 record = train_one(technique, task, seed, args=args, files=files)
                 with open(args.out, "a", encoding="utf-8") as handle:  # one whole line per finished run
                     handle.write(json.dumps(record) + "\n")
-                runs[_run_key(record)] = record
+                runs[run_key(record)] = record
                 print(json.dumps(record), file=sys.stderr, flush=True)
     for task in tasks:
         for technique in techniques:
-            line = summary(runs, technique, task)
+            line = technique_summary(runs, technique, task)
             if line is not None:
                 print(json.dumps(line))
 

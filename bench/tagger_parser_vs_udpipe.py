@@ -66,7 +66,7 @@ def _first_sentences(source: Path, target: Path, count: int) -> Path:
 
 def _wordlab(args: argparse.Namespace, files: dict[str, Path], tmp: Path) -> dict[str, Any]:
     """Train the tagger (with its jackknife) and the predicted-tag parser; tag and parse the test words."""
-    trainer = TrainerConfig(num_threads=args.threads, enable_progress_bar=False)
+    trainer = TrainerConfig(num_threads=args.threads, parallel_fits=args.parallel_fits, enable_progress_bar=False)
     tagger_entry = TaggerConfig(vectors="given" if args.vectors else None, jackknife=args.jackknife, seed=args.seed)
     if args.tagger_epochs is not None:
         tagger_entry = dataclasses.replace(tagger_entry, epochs=args.tagger_epochs)
@@ -106,6 +106,7 @@ def _wordlab(args: argparse.Namespace, files: dict[str, Path], tmp: Path) -> dic
         "train_seconds": round(tagger_seconds + parser_seconds, 1), "tagger_train_seconds": round(tagger_seconds, 1),
         "parser_train_seconds": round(parser_seconds, 1), "jackknife": args.jackknife,
         "vectors": str(args.vectors) if args.vectors else None, "threads_train": args.threads,
+        "parallel_fits": args.parallel_fits,
     }  # fmt: skip
 
 
@@ -144,6 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=data, help="folder of en_ewt-ud-{train,dev,test}.conllu")
     parser.add_argument("--vectors", type=Path, default=None, help="word2vec .bin for wordlab (default: none)")
     parser.add_argument("--threads", type=int, default=2, help="wordlab's training threads (tagging uses one)")
+    parser.add_argument(
+        "--parallel-fits",
+        type=int,
+        default=1,
+        help="the tagger's trainings side by side in this many processes (trainer.parallel_fits)",
+    )
     parser.add_argument("--jackknife", type=int, default=5, help="folds that tag wordlab's training set")
     parser.add_argument("--tagger-epochs", type=int, default=None, help="override the tagger's maximum epochs")
     parser.add_argument("--parser-epochs", type=int, default=None, help="override the parser's maximum epochs")

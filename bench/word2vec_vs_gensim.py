@@ -38,11 +38,10 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_spread import seed_summary
 from wordlab.corpus.format import PreparedCorpus
 from wordlab.embeddings.word2vec.config import Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
+from wordlab.report.spread import seed_summary
 from wordlab.text.vectors import Vectors
 
 MAX_SENTENCE = 10_000

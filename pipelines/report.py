@@ -19,6 +19,7 @@ from wordlab.report.parser import parser_section, write_parser_section
 from wordlab.report.plots import plot_learning_curves, plot_word_groups
 from wordlab.report.runs import log_method_runs
 from wordlab.report.tagger import tagger_section, write_tagger_section
+from wordlab.report.techniques import read_technique_runs, techniques_section
 from wordlab.stage import argument_parser, is_number, run_stage
 from wordlab.text.vectors import Vectors
 from wordlab.tracking import flatten
@@ -41,15 +42,23 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=Path("models/embeddings"))
     parser.add_argument("--curves", type=Path, default=Path("curves/embeddings"))
     parser.add_argument("--lm-metrics", type=Path, default=Path("metrics/lm"), help="<lm entry>.json files")
+    parser.add_argument(
+        "--techniques", type=Path, help="bench/classify_techniques.py's results (JSON lines), tabulated in the report"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    inputs = [*args.metrics_dirs, args.models, args.curves, args.lm_metrics]
+    inputs = [*args.metrics_dirs, args.models, args.curves, args.lm_metrics, *filter(None, [args.techniques])]
     with run_stage("report", args.params, inputs=inputs, outputs=[args.out]) as stage:
         methods = list(stage.cfg.embedding)
         table = comparison_table({m: _metrics_of(m, args.metrics_dirs) for m in methods})
+        techniques = (
+            techniques_section(read_technique_runs(args.techniques), args.techniques.as_posix())
+            if args.techniques is not None
+            else ""
+        )
         write_tables(table, args.out)
         write_parser_section(table, args.out)
-        write_classify_section(table, args.out)
+        write_classify_section(table, args.out, techniques=techniques)
         write_tagger_section(table, args.out)
         models = {name: _metrics_of(name, [args.lm_metrics]) for name in stage.cfg.get("lm") or {}}
         write_lm_section(table, models, args.out)
@@ -63,7 +72,7 @@ def main() -> None:
             tagger_section(table),
             parser_section(table),
             lm_section(table, models),
-            classify_section(table),
+            classify_section(table, techniques=techniques),
         ]
         write_document(
             args.out,

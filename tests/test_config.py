@@ -94,6 +94,9 @@ def _line_of(path: Path, needle: str) -> int:
         ("  strategy: auto", "  strategy: dpp", "trainer.strategy", "strategy: dpp"),
         # Several processes need DDP (trainer=ddp): refused at start-up, not when Lightning is half set up
         ("  devices: 1", "  devices: 2", "trainer.strategy: ddp", "devices: 2"),
+        ("  parallel_fits: 2", "  parallel_fits: 0", "trainer.parallel_fits", "parallel_fits: 0"),
+        # DDP shares one training among its processes: side-by-side trainings on top of it are refused
+        ("  strategy: auto", "  strategy: ddp", "trainer.parallel_fits", "parallel_fits: 2"),
     ],
 )
 def test_config_mistakes_are_reported_with_file_line_and_key(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -173,6 +174,13 @@ def _check_classifier_outputs(repo: Path, method: str) -> None:
             assert metrics[f"classify.{entry}.{task}.test.accuracy"] == pytest.approx(share, abs=1e-12)
     section = (repo / "reports" / "classify.md").read_text()
     assert f"| {method} " in section and f"random ({method}'s vocabulary)" in section
+    # the technique table comes from the benchmark's committed results, each row's test mean recomputed here
+    results = repo / "bench" / "results" / "sst_techniques.jsonl"
+    runs = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    assert "measured by the benchmark, not by this run" in section
+    for technique, task in {(run["technique"], run["task"]) for run in runs}:
+        tests = [run["test"] for run in runs if (run["technique"], run["task"]) == (technique, task)]
+        assert f"{statistics.fmean(tests):.2f}" in section
 
 
 def _check_language_models(repo: Path, methods: list[str], log: str) -> None:

@@ -67,6 +67,9 @@ class TrainerConfig:
     limit_val_batches: int | float | None = None
     # torch intra-op threads (per process); the machine wordlab targets has 2 cores.
     num_threads: int = 2
+    # Independent trainings of one stage (the tagger's jackknife folds beside its full model) run in this many worker
+    # processes of num_threads // parallel_fits threads each; 1: one after another on num_threads threads.
+    parallel_fits: int = 1
 
 
 @dataclass
@@ -234,11 +237,15 @@ def _check_batch_limits(trainer: DictConfig) -> None:
 
 
 def _check_processes(trainer: DictConfig) -> None:
-    for key in ("devices", "num_nodes", "num_threads"):
+    for key in ("devices", "num_nodes", "num_threads", "parallel_fits"):
         if trainer[key] < 1:
             error = ValueError(f"must be at least 1, got {trainer[key]}")
             error.full_key = key  # type: ignore[attr-defined]
             raise error
+    if trainer.strategy == Strategy.ddp and trainer.parallel_fits > 1:
+        error = ValueError("DDP already gives each process its share of one training: set trainer.parallel_fits: 1")
+        error.full_key = "parallel_fits"  # type: ignore[attr-defined]
+        raise error
     if trainer.strategy == Strategy.auto and trainer.devices * trainer.num_nodes > 1:
         error = ValueError(
             f"{trainer.devices} devices on {trainer.num_nodes} node(s) are several processes: they need "

@@ -127,14 +127,19 @@ def test_command_labels_a_users_sentences_as_the_stage_did(
         read_token_lines(text)
 
 
-def test_same_settings_and_seed_give_the_same_metrics(
+def test_same_settings_and_seed_give_the_same_metrics_also_side_by_side(
     trained: tuple[Path, dict[str, float]], sst_slice: dict[str, Path], tmp_path: Path
 ) -> None:
-    _, first = trained
-    again = run_classifier("tiny", {**SETTINGS, "tasks": ["binary"]}, vectors_path=None, files=sst_slice,
-                           trainer_cfg=TRAINER, out_dir=tmp_path, curves_dir=tmp_path / "curves", run=None)  # fmt: skip
-    for key, value in again.items():
-        assert first[key] == value, key
+    """A second run gives every metric of the first, also with its four trainings (two tasks, two members each)
+    side by side in two one-thread worker processes (``trainer.parallel_fits``): each training seeds itself."""
+    out, first = trained
+    side_by_side = TrainerConfig(num_threads=2, parallel_fits=2, enable_progress_bar=False)
+    again = run_classifier("tiny", SETTINGS, vectors_path=None, files=sst_slice, trainer_cfg=side_by_side,
+                           out_dir=tmp_path, curves_dir=tmp_path / "curves", run=None)  # fmt: skip
+    assert again == first
+    for name in ("predictions.fine.test.tsv", "predictions.binary.dev.tsv"):
+        assert (tmp_path / name).read_text() == (out / name).read_text()
+    assert json.loads((tmp_path / "timings.json").read_text())["classify.tiny.train_seconds"] > 0
 
 
 def test_a_malformed_tree_stops_with_file_and_line_and_writes_nothing(
@@ -177,5 +182,5 @@ def test_bad_settings_fail_at_start_up_naming_the_key(key: str, value: object, p
 def test_metrics_file_holds_what_the_run_returned(trained: tuple[Path, dict[str, float]]) -> None:
     out, metrics = trained
     assert json.loads((out / "metrics.json").read_text()) == metrics
-    assert set(json.loads((out / "timings.json").read_text())) == {"classify.tiny.binary.fit_seconds",
-                                                                   "classify.tiny.fine.fit_seconds"}  # fmt: skip
+    seconds = {f"classify.tiny.{part}_seconds" for part in ("binary.fit", "fine.fit", "train")}
+    assert set(json.loads((out / "timings.json").read_text())) == seconds

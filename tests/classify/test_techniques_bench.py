@@ -18,7 +18,7 @@ import classify_techniques as bench  # noqa: E402
 
 
 def _record(technique: str, seed: int, dev: float, test: float) -> dict[str, object]:
-    return {"technique": technique, "task": "binary", "seed": seed, "dev": dev, "test": test}
+    return {"technique": technique, "task": "binary", "seed": seed, "options": {}, "dev": dev, "test": test}
 
 
 def test_finished_runs_are_not_trained_again_and_the_effect_is_paired_by_seed(

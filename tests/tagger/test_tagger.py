@@ -20,7 +20,7 @@ from wordlab.data.readers.conllu_reader import read_conllu
 from wordlab.tagger import tag as tag_command
 from wordlab.tagger.data import UPOS, folds
 from wordlab.tagger.output import write_tagged
-from wordlab.tagger.run import _jackknife, run_tagger
+from wordlab.tagger.run import fold_training_rows, jackknife_tags, run_tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -93,15 +93,35 @@ def test_the_jackknife_never_tags_a_sentence_with_a_model_that_saw_it(ewt_slice:
     sentences = read_conllu(ewt_slice["train"])
     rows = Dataset.from_dict({"sentence": list(range(len(sentences))), "words": [len(s.words) for s in sentences]})
     tagged: list[tuple[set[int], int]] = []
-
-    def train(part: Dataset, name: str) -> tuple[_Recorder, int]:
-        return _Recorder(set(part["sentence"]), tagged), 0
-
-    tags = _jackknife(sentences, rows, 4, train, 32)
+    blocks = folds(len(sentences), 4)
+    models = [
+        _Recorder(set(rows.select(training.tolist())["sentence"]), tagged) for training in fold_training_rows(blocks)
+    ]
+    tags = jackknife_tags(sentences, rows, blocks, models, 32)
     assert len(tags) == len(sentences) and all(len(t) == len(s.words) for t, s in zip(tags, sentences, strict=True))
     assert sorted(i for _, i in tagged) == list(range(len(sentences)))  # every sentence tagged once
     assert all(i not in seen for seen, i in tagged)
     assert all(len(seen) >= len(sentences) * 3 // 4 - 1 for seen, _ in tagged)  # trained on the other 3 folds
+
+
+def test_trainings_side_by_side_give_the_models_they_give_one_after_another(
+    ewt_slice: dict[str, Path], tmp_path: Path
+) -> None:
+    """The full model and the jackknife's two fold models in two worker processes (one thread each) tag every file
+    as the same three trainings run in this process on one thread: each training seeds itself."""
+    settings = {"vectors": None, "epochs": 2, "jackknife": 2, "hidden": 16, "dim": 16, "min_count": 1}
+    outputs = []
+    for threads, processes in ((1, 1), (2, 2)):
+        out = tmp_path / f"{processes}"
+        trainer = TrainerConfig(num_threads=threads, parallel_fits=processes, enable_progress_bar=False,
+                                limit_train_batches=3)  # fmt: skip
+        metrics = run_tagger("tiny", settings, vectors_path=None, files=ewt_slice, out_dir=out, curves_dir=out / "c",
+                             trainer_cfg=trainer, run=None)  # fmt: skip
+        timings = json.loads((out / "timings.json").read_text())
+        assert {"tagger.tiny.full.fit_seconds", "tagger.tiny.fold1.fit_seconds"} <= set(timings)
+        outputs.append((metrics, *((out / f"tagged.{split}.conllu").read_text() for split in ("train", "dev", "test"))))
+    assert outputs[0] == outputs[1]
+    assert (tmp_path / "2" / "c" / "fold1" / "train.tsv").is_file()  # a worker's curves land where the stage's do
 
 
 @pytest.fixture(scope="module")

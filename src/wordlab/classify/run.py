@@ -11,11 +11,16 @@ goes to ``out_dir`` and to MLflow.
 
 Metrics are flat keys ``classify.<name>.<task>.<split>.accuracy`` (split dev or test, a fraction), with
 ``<task>.train.examples`` and, per member, ``<task>.member<i>.best_epoch`` and, for an ensemble,
-``<task>.member<i>.<split>.accuracy``. Seconds vary from run to run: they go to ``timings.json``, MLflow and the log.
+``<task>.member<i>.<split>.accuracy``. Seconds vary from run to run: they go to ``timings.json``, MLflow and the log
+(``train_seconds``: every training, wall clock; ``<task>.fit_seconds``: the task's members' own seconds).
+
+The (task, member) trainings are independent: with ``trainer.parallel_fits`` above 1 they run side by side in worker
+processes (:mod:`wordlab.processes`), each seeded alike, so only the thread count can change them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -46,6 +51,7 @@ from wordlab.io import atomic_path, write_json_atomic
 from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import EpochTimer, KeepBest
+from wordlab.processes import fit_in_processes
 from wordlab.text.table import build_table
 from wordlab.text.vocab import NUM_SPECIALS, WordVocabulary
 from wordlab.tracking import StageRun
@@ -94,27 +100,35 @@ def run_classifier(
         table = mean_centred(table, vocabulary)
     out_dir, curves_dir = Path(out_dir), Path(curves_dir)
     predictions_dir = Path(predictions_dir) if predictions_dir is not None else out_dir
+    examples = {
+        task: phrase_examples(trees["train"], task, unique=cfg.unique_phrases) if cfg.phrases
+        else sentence_examples(trees["train"], task)
+        for task in cfg.tasks
+    }  # fmt: skip
+    # Every (task, member) training is independent: with trainer.parallel_fits above 1 they run side by side, the
+    # task with the most examples first (the pool hands them out in order).
+    jobs = [(task, member) for task in sorted(cfg.tasks, key=lambda t: -len(examples[t])) for member in
+            range(int(cfg.ensemble))]  # fmt: skip
+    shared = _Shared(name, cfg, table, vocabulary, examples, trees["dev"], trainer_cfg, curves_dir, run,
+                     checkpoint_dir, [vectors_path, *(files[split] for split in SPLITS)], tuple(callbacks),
+                     dict(trainer_overrides))  # fmt: skip
+    processes = int(getattr(trainer_cfg, "parallel_fits", 1))
+    threads = max(1, int(trainer_cfg.num_threads) // processes)
+    started = time.perf_counter()
+    fitted = dict(zip(jobs, fit_in_processes(_fit_member, [(shared, *job) for job in jobs], processes=processes,
+                                             threads=threads), strict=True))  # fmt: skip
+    timings: dict[str, float] = {f"classify.{name}.train_seconds": time.perf_counter() - started}
     metrics: dict[str, float] = {f"classify.{name}.vocab_size": float(len(vocabulary))}
-    timings: dict[str, float] = {}
     for task in cfg.tasks:
         prefix = f"classify.{name}.{task}"
-        train = phrase_examples(trees["train"], task, unique=cfg.unique_phrases) if cfg.phrases else \
-            sentence_examples(trees["train"], task)  # fmt: skip
+        train = examples[task]
         metrics[f"{prefix}.train.examples"] = float(len(train))
         members: list[SentenceClassifier] = []
-        started = time.perf_counter()
         for member in range(int(cfg.ensemble)):
-            network, best_epoch = _train_member(
-                cfg, task, member, table, vocabulary, train, trees["dev"],
-                trainer_cfg=trainer_cfg, curves_dir=curves_dir / _member_name(task, member, cfg.ensemble),
-                run=run, log_prefix=f"{prefix}." + (f"member{member}." if cfg.ensemble > 1 else ""),
-                checkpoint_dir=checkpoint_dir / _member_name(task, member, cfg.ensemble) if checkpoint_dir else None,
-                run_files=[vectors_path, *(files[split] for split in SPLITS)],
-                callbacks=callbacks, trainer_overrides=trainer_overrides,
-            )  # fmt: skip
+            network, best_epoch, _ = fitted[(task, member)]
             metrics[f"{prefix}.member{member}.best_epoch"] = float(best_epoch)
             members.append(network)
-        timings[f"{prefix}.fit_seconds"] = time.perf_counter() - started
+        timings[f"{prefix}.fit_seconds"] = sum(fitted[(task, member)][2] for member in range(int(cfg.ensemble)))
         shape = {
             "cell": str(cfg.cell), "hidden": int(cfg.hidden), "layers": int(cfg.layers),
             "bidirectional": bool(cfg.bidirectional), "pooling": str(cfg.pooling), "batch_norm": bool(cfg.batch_norm),
@@ -122,8 +136,8 @@ def run_classifier(
         }  # fmt: skip
         trained = TrainedClassifier(members, vocabulary, LABEL_NAMES[task], shape)
         for split in ("dev", "test"):
-            examples = sentence_examples(trees[split], task)
-            metrics.update(_score(trained, examples, predictions_dir, out_dir, f"{task}.{split}", prefix,
+            scored = sentence_examples(trees[split], task)
+            metrics.update(_score(trained, scored, predictions_dir, out_dir, f"{task}.{split}", prefix,
                                   int(cfg.eval_batch)))  # fmt: skip
             if run is not None:
                 run.log_artifact(out_dir / f"confusion.{task}.{split}.tsv", f"classify/{name}")
@@ -150,6 +164,40 @@ def mean_centred(table: np.ndarray, vocabulary: WordVocabulary) -> np.ndarray:
 
 def _member_name(task: SstTask, member: int, ensemble: int) -> str:
     return str(task) if ensemble == 1 else f"{task}_member{member}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shared:
+    """What every training of one entry shares, as plain data: a training may run in a worker process."""
+
+    entry: str
+    cfg: ClassifierConfig
+    table: np.ndarray
+    vocabulary: WordVocabulary
+    examples: dict[SstTask, Examples]
+    dev_trees: list[SstTree]
+    trainer_cfg: Any
+    curves_dir: Path
+    run: StageRun | None
+    checkpoint_dir: Path | None
+    run_files: list[Path | None]
+    callbacks: tuple[pl.Callback, ...]
+    trainer_overrides: dict[str, Any]
+
+
+def _fit_member(job: tuple[_Shared, SstTask, int]) -> tuple[SentenceClassifier, int, float]:
+    """One (task, member) training and its seconds (module-level: it may be pickled to a worker process)."""
+    shared, task, member = job
+    cfg, folder = shared.cfg, _member_name(task, member, shared.cfg.ensemble)
+    began = time.perf_counter()
+    network, best_epoch = _train_member(
+        cfg, task, member, shared.table, shared.vocabulary, shared.examples[task], shared.dev_trees,
+        trainer_cfg=shared.trainer_cfg, curves_dir=shared.curves_dir / folder, run=shared.run,
+        log_prefix=f"classify.{shared.entry}.{task}." + (f"member{member}." if cfg.ensemble > 1 else ""),
+        checkpoint_dir=shared.checkpoint_dir / folder if shared.checkpoint_dir else None,
+        run_files=shared.run_files, callbacks=shared.callbacks, trainer_overrides=shared.trainer_overrides,
+    )  # fmt: skip
+    return network, best_epoch, time.perf_counter() - began
 
 
 def _train_member(
@@ -188,7 +236,7 @@ def _train_member(
         pretrained_lr_scale=1.0 if cfg.random_init else float(cfg.pretrained_lr_scale),
         log_prefix=log_prefix,
     )
-    keep, timer = KeepBest("val_acc"), EpochTimer()
+    keep, timer = KeepBest("val_acc", name=log_prefix.rstrip(".")), EpochTimer()
     run_checkpoints = run_checkpoint_dir(checkpoint_dir, CHECKPOINT_VERSION, cfg, run_files)
     regularization = regularization_trainer_kwargs(cfg.regularization)
     trainer = build_trainer(

@@ -23,10 +23,12 @@ class KeepBest(Callback):
     """Copy the module's weights whenever ``monitor`` beats its best value so far (higher is better, or lower
     with ``mode="min"``: a perplexity)."""
 
-    def __init__(self, monitor: str = "val_f1", mode: str = "max") -> None:
+    def __init__(self, monitor: str = "val_f1", mode: str = "max", name: str = "") -> None:
         if mode not in ("max", "min"):
             raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
         self.monitor = monitor
+        # Leads each epoch's log line, so that trainings side by side (wordlab.processes) tell theirs apart.
+        self.name = f"{name} " if name else ""
         self.sign = 1.0 if mode == "max" else -1.0
         self.best_score: float | None = None
         self.best_epoch: int | None = None
@@ -43,7 +45,8 @@ class KeepBest(Callback):
             self.best_score, self.best_epoch = score, trainer.current_epoch
             self.best_state = {k: v.detach().clone() for k, v in pl_module.state_dict().items()}
         log.info(
-            "epoch %d: %s %.4f (best %.4f, epoch %d)",
+            "%sepoch %d: %s %.4f (best %.4f, epoch %d)",
+            self.name,
             trainer.current_epoch,
             self.monitor,
             score,

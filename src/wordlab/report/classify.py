@@ -29,8 +29,9 @@ def classify_rows(table: pd.DataFrame, baselines: Iterable[str] = ()) -> pd.Data
     return entry_rows(table, _COLUMN, lambda m: f"{m['task']} {m['split']}", ORDER, baselines)
 
 
-def classify_section(table: pd.DataFrame, baselines: Iterable[str] = ()) -> str:
-    """The section's Markdown; without classify metrics it says so."""
+def classify_section(table: pd.DataFrame, baselines: Iterable[str] = (), techniques: str = "") -> str:
+    """The section's Markdown; without classify metrics it says so. ``techniques`` (the technique table's
+    subsection, measured outside the run) follows either way."""
     rows = classify_rows(table, baselines)
     title = "## Sentence classification (Stanford Sentiment Treebank)\n\n"
     if rows.empty:
@@ -46,11 +47,13 @@ def classify_section(table: pd.DataFrame, baselines: Iterable[str] = ()) -> str:
             + published.to_markdown(floatfmt=".1f")
             + "\n"
         )
-    return text
+    return text + ("\n" + techniques if techniques else "")
 
 
-def write_classify_section(table: pd.DataFrame, out_dir: Path, baselines: Iterable[str] = ()) -> None:
+def write_classify_section(
+    table: pd.DataFrame, out_dir: Path, baselines: Iterable[str] = (), techniques: str = ""
+) -> None:
     """``classify.md`` (always written, as the stage declares it: without classifier metrics it says so)."""
-    text = classify_section(table, baselines)
+    text = classify_section(table, baselines, techniques)
     with atomic_path(out_dir / "classify.md") as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -8,7 +8,11 @@ with UPOS replaced, see :mod:`wordlab.tagger.output`), ``tagger.pt`` (the full m
 
 Metrics are flat keys ``tagger.<name>.<split>.accuracy`` (UPOS accuracy over every word, split dev or test),
 ``<split>.accuracy.<TAG>`` (the share of the gold TAG words tagged right), ``train.jackknife_accuracy`` (the
-folds' tags against gold), ``best_epoch`` and ``vocab_size``. Seconds go to ``timings.json``, MLflow and the log.
+folds' tags against gold), ``best_epoch`` and ``vocab_size``. Seconds go to ``timings.json``, MLflow and the log:
+``train_seconds`` (every training, wall clock) and ``<full|fold<i>>.fit_seconds`` per training.
+
+The full model and the fold models are independent trainings: with ``trainer.parallel_fits`` above 1 they run side
+by side in worker processes (:mod:`wordlab.processes`), each seeded alike, so only the thread count can change them.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.model_file import load_model_file, save_model_file
 from wordlab.nn.selection import EpochTimer, KeepBest
+from wordlab.processes import fit_in_processes
 from wordlab.tagger.config import TaggerConfig, tagger_settings
 from wordlab.tagger.data import UPOS, encode, encode_forms, folds
 from wordlab.tagger.module import TaggerModule
@@ -118,6 +123,16 @@ class TrainedTagger:
         save_model_file(path, MODEL_KIND, FILE_VERSION, payload)
 
     @classmethod
+    def from_state(
+        cls, table: np.ndarray, shape: Mapping[str, Any], vocabulary: WordVocabulary, state: Mapping[str, Any]
+    ) -> TrainedTagger:
+        """The tagger whose trained weights are ``state`` (a training's result, maybe from another process)."""
+        network = build_network(table, shape, dropout=0.0, seed=0)
+        network.load_state_dict(state)
+        network.eval()
+        return cls(network, vocabulary, dict(shape))
+
+    @classmethod
     def load(cls, path: Path) -> TrainedTagger:
         payload = load_model_file(path, MODEL_KIND, FILE_VERSION)
         vocabulary = WordVocabulary.from_dict(payload["vocabulary"])
@@ -162,46 +177,25 @@ def run_tagger(
     # Encoded once (casing and characters of 200,000 words take seconds); the jackknife selects its folds' rows.
     encoded = {split: encode(treebank[split], vocabulary) for split in SPLITS}
 
-    def train(rows: Dataset, part: str) -> tuple[TrainedTagger, int]:
-        prefix = f"tagger.{name}." + (f"{part}." if part != "full" else "")
-        # Seeded first: the casing embedding draws from the global generator, whose state before this point depends
-        # on what the process did (one tagger's first training differed from the next run's without it).
-        pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
-        network = build_network(table, shape, dropout=float(cfg.regularization.dropout), seed=int(cfg.seed))
-        module = TaggerModule(
-            network, optimizer=cfg.optimizer, weight_decay=float(cfg.regularization.weight_decay),
-            pretrained_lr_scale=1.0 if cfg.random_init else float(cfg.pretrained_lr_scale), log_prefix=prefix,
-        )  # fmt: skip
-        keep, timer = KeepBest("val_acc"), EpochTimer()
-        checkpoints = run_checkpoint_dir(checkpoint_dir / part if checkpoint_dir else None, CHECKPOINT_VERSION, cfg,
-                                         run_files)  # fmt: skip
-        regularization = regularization_trainer_kwargs(cfg.regularization)
-        trainer = build_trainer(
-            trainer_cfg, max_epochs=int(cfg.epochs), checkpoint_dir=checkpoints, run=run,
-            callbacks=[LearningCurves(Path(curves_dir) / part, metric_prefix=prefix), keep, timer,
-                       *regularization.pop("callbacks"), *callbacks],
-            **{**regularization, **trainer_overrides},
-        )  # fmt: skip
-        trainer.fit(
-            module,
-            batches(rows, int(cfg.batch_size), shuffle=True, seed=int(cfg.seed), tag_column="upos"),
-            batches(encoded["dev"], int(cfg.eval_batch), shuffle=False, tag_column="upos"),
-            ckpt_path=resume_checkpoint(checkpoints) if checkpoints is not None else None,
-        )  # fmt: skip
-        keep.restore(module)
-        if checkpoints is not None:
-            discard_checkpoints(checkpoints)
-        log.info(
-            "%s: %d epochs, %.1f s each", prefix.rstrip("."), len(timer.seconds), float(np.mean(timer.seconds or [0.0]))
-        )
-        return TrainedTagger(network, vocabulary, shape), keep.best_epoch if keep.best_epoch is not None else -1
-
+    parts = [_Part("full", encoded["train"])]
+    blocks = folds(len(treebank["train"]), int(cfg.jackknife)) if int(cfg.jackknife) >= 2 else []
+    parts += [
+        _Part(f"fold{i}", encoded["train"].select(rows.tolist())) for i, rows in enumerate(fold_training_rows(blocks))
+    ]
+    common = _Common(name, cfg, table, shape, encoded["dev"], trainer_cfg, Path(curves_dir), checkpoint_dir,
+                     run_files, run, tuple(callbacks), dict(trainer_overrides))  # fmt: skip
+    processes = int(getattr(trainer_cfg, "parallel_fits", 1))
+    threads = max(1, int(trainer_cfg.num_threads) // processes)
     started = time.perf_counter()
-    tagger, best_epoch = train(encoded["train"], "full")
-    timings = {f"tagger.{name}.fit_seconds": time.perf_counter() - started}
+    fitted = fit_in_processes(_fit_part, [(common, part) for part in parts], processes=processes, threads=threads)
+    timings = {f"tagger.{name}.train_seconds": time.perf_counter() - started}
+    for part, result in zip(parts, fitted, strict=True):
+        timings[f"tagger.{name}.{part.name}.fit_seconds"] = result.seconds
+    models = [TrainedTagger.from_state(table, shape, vocabulary, result.state_dict) for result in fitted]
+    tagger = models[0]
     metrics: dict[str, float] = {
         f"tagger.{name}.vocab_size": float(len(vocabulary)),
-        f"tagger.{name}.best_epoch": float(best_epoch),
+        f"tagger.{name}.best_epoch": float(fitted[0].best_epoch),
     }
     out_dir = Path(out_dir)
     for split in ("dev", "test"):
@@ -210,10 +204,7 @@ def run_tagger(
         timings[f"tagger.{name}.{split}.words_per_second"] = sum(map(len, tags)) / (time.perf_counter() - began)
         metrics.update({f"tagger.{name}.{split}.{k}": v for k, v in upos_accuracy(treebank[split], tags).items()})
         write_tagged(Path(files[split]), out_dir / f"tagged.{split}.conllu", tags)
-    started = time.perf_counter()
-    train_tags = _jackknife(treebank["train"], encoded["train"], int(cfg.jackknife), train, int(cfg.eval_batch))
-    if int(cfg.jackknife) >= 2:
-        timings[f"tagger.{name}.jackknife_seconds"] = time.perf_counter() - started
+    train_tags = jackknife_tags(treebank["train"], encoded["train"], blocks, models[1:], int(cfg.eval_batch))
     metrics[f"tagger.{name}.train.jackknife_accuracy"] = upos_accuracy(treebank["train"], train_tags)["accuracy"]
     write_tagged(Path(files["train"]), out_dir / "tagged.train.conllu", train_tags)
     tagger.save(out_dir / MODEL_FILE)
@@ -222,24 +213,105 @@ def run_tagger(
     if run is not None:
         run.log_metrics(timings)
     log.info(
-        "tagger.%s: dev accuracy %.4f, test accuracy %.4f, jackknifed train %.4f; %.1f s",
+        "tagger.%s: dev accuracy %.4f, test accuracy %.4f, jackknifed train %.4f; %d trainings in %.1f s "
+        "(%d at a time, %d thread(s) each)",
         name, metrics[f"tagger.{name}.dev.accuracy"], metrics[f"tagger.{name}.test.accuracy"],
-        metrics[f"tagger.{name}.train.jackknife_accuracy"], timings[f"tagger.{name}.fit_seconds"],
+        metrics[f"tagger.{name}.train.jackknife_accuracy"], len(parts), timings[f"tagger.{name}.train_seconds"],
+        min(processes, len(parts)), threads if processes > 1 else int(trainer_cfg.num_threads),
     )  # fmt: skip
     return metrics
 
 
-def _jackknife(
-    sentences: Sequence[ConlluSentence], encoded: Dataset, k: int, train: Any, batch_size: int
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """One training of the stage: the full model (``full``) or a jackknife fold's model (``fold<i>``)."""
+
+    name: str
+    rows: Dataset
+
+
+@dataclasses.dataclass(frozen=True)
+class _Common:
+    """What every training of one entry shares, as plain data: a training may run in a worker process."""
+
+    entry: str
+    cfg: TaggerConfig
+    table: np.ndarray
+    shape: dict[str, Any]
+    dev: Dataset
+    trainer_cfg: Any
+    curves_dir: Path
+    checkpoint_dir: Path | None
+    run_files: list[Path | None]
+    run: StageRun | None
+    callbacks: tuple[pl.Callback, ...]
+    trainer_overrides: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fitted:
+    state_dict: dict[str, torch.Tensor]
+    best_epoch: int
+    seconds: float
+
+
+def _fit_part(job: tuple[_Common, _Part]) -> _Fitted:
+    """Train one model, early-stopped on dev, and return its best weights (module-level: it may be pickled)."""
+    common, part = job
+    cfg = common.cfg
+    prefix = f"tagger.{common.entry}." + (f"{part.name}." if part.name != "full" else "")
+    began = time.perf_counter()
+    # Seeded first: the casing embedding draws from the global generator, whose state before this point depends
+    # on what the process did (one tagger's first training differed from the next run's without it).
+    pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
+    network = build_network(common.table, common.shape, dropout=float(cfg.regularization.dropout), seed=int(cfg.seed))
+    module = TaggerModule(
+        network, optimizer=cfg.optimizer, weight_decay=float(cfg.regularization.weight_decay),
+        pretrained_lr_scale=1.0 if cfg.random_init else float(cfg.pretrained_lr_scale), log_prefix=prefix,
+    )  # fmt: skip
+    keep, timer = KeepBest("val_acc", name=prefix.rstrip(".")), EpochTimer()
+    checkpoint_dir = common.checkpoint_dir / part.name if common.checkpoint_dir else None
+    checkpoints = run_checkpoint_dir(checkpoint_dir, CHECKPOINT_VERSION, cfg, common.run_files)
+    regularization = regularization_trainer_kwargs(cfg.regularization)
+    trainer = build_trainer(
+        common.trainer_cfg, max_epochs=int(cfg.epochs), checkpoint_dir=checkpoints, run=common.run,
+        callbacks=[LearningCurves(common.curves_dir / part.name, metric_prefix=prefix), keep, timer,
+                   *regularization.pop("callbacks"), *common.callbacks],
+        **{**regularization, **common.trainer_overrides},
+    )  # fmt: skip
+    trainer.fit(
+        module,
+        batches(part.rows, int(cfg.batch_size), shuffle=True, seed=int(cfg.seed), tag_column="upos"),
+        batches(common.dev, int(cfg.eval_batch), shuffle=False, tag_column="upos"),
+        ckpt_path=resume_checkpoint(checkpoints) if checkpoints is not None else None,
+    )  # fmt: skip
+    keep.restore(module)
+    if checkpoints is not None:
+        discard_checkpoints(checkpoints)
+    log.info(
+        "%s: %d epochs, %.1f s each", prefix.rstrip("."), len(timer.seconds), float(np.mean(timer.seconds or [0.0]))
+    )
+    best_epoch = keep.best_epoch if keep.best_epoch is not None else -1
+    return _Fitted(network.state_dict(), best_epoch, time.perf_counter() - began)
+
+
+def fold_training_rows(blocks: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The training rows of each fold's model: every block but the fold's own."""
+    return [np.concatenate([block for i, block in enumerate(blocks) if i != fold]) for fold in range(len(blocks))]
+
+
+def jackknife_tags(
+    sentences: Sequence[ConlluSentence],
+    encoded: Dataset,
+    blocks: Sequence[np.ndarray],
+    models: Sequence[Any],
+    batch_size: int,
 ) -> list[list[str]]:
-    """Each fold's tags from a model trained on the other folds (``train(rows, name)``); with k < 2 the gold tags."""
-    if k < 2:
+    """Each block's tags from its fold's model (trained on :func:`fold_training_rows`); without blocks the gold tags."""
+    if not blocks:
         return [[word.upos for word in sentence.words] for sentence in sentences]
     tags: list[list[str]] = [[] for _ in sentences]
-    blocks = folds(len(sentences), k)
-    for fold, held_out in enumerate(blocks):
-        others = np.concatenate([block for i, block in enumerate(blocks) if i != fold])
-        model, _ = train(encoded.select(others.tolist()), f"fold{fold}")
+    for held_out, model in zip(blocks, models, strict=True):
         for i, sentence_tags in zip(held_out.tolist(), model.tag_encoded(encoded.select(held_out.tolist()), batch_size),
                                     strict=True):  # fmt: skip
             tags[i] = sentence_tags

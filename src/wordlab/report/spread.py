@@ -1,4 +1,5 @@
-"""The one shape the multi-seed benchmarks print a figure in: its per-seed values, mean and sample spread."""
+"""The one shape a multi-seed figure takes, in the benchmarks' JSON lines and in the report: its per-seed values,
+mean and sample spread."""
 
 from __future__ import annotations
 
