@@ -19,7 +19,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 _Spec = TypeVar("_Spec")
 _Result = TypeVar("_Result")
@@ -31,6 +31,14 @@ def _start_worker(threads: int, log_level: int) -> None:
     torch.set_num_threads(threads)
     # A spawned process starts with no logging set up: the trainings' per-epoch lines would be lost.
     logging.basicConfig(level=log_level, format="%(message)s")
+
+
+def fit_plan(trainer_cfg: Any) -> tuple[int, int]:
+    """(worker processes, torch threads per training) that the trainer config's ``parallel_fits`` and
+    ``num_threads`` give: one process keeps every thread, several share them."""
+    processes = int(getattr(trainer_cfg, "parallel_fits", 1))
+    threads = int(trainer_cfg.num_threads)
+    return processes, threads if processes == 1 else max(1, threads // processes)
 
 
 def fit_in_processes(

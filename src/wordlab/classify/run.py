@@ -51,7 +51,7 @@ from wordlab.io import atomic_path, write_json_atomic
 from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.selection import EpochTimer, KeepBest
-from wordlab.processes import fit_in_processes
+from wordlab.processes import fit_in_processes, fit_plan
 from wordlab.text.table import build_table
 from wordlab.text.vocab import NUM_SPECIALS, WordVocabulary
 from wordlab.tracking import StageRun
@@ -112,8 +112,7 @@ def run_classifier(
     shared = _Shared(name, cfg, table, vocabulary, examples, trees["dev"], trainer_cfg, curves_dir, run,
                      checkpoint_dir, [vectors_path, *(files[split] for split in SPLITS)], tuple(callbacks),
                      dict(trainer_overrides))  # fmt: skip
-    processes = int(getattr(trainer_cfg, "parallel_fits", 1))
-    threads = max(1, int(trainer_cfg.num_threads) // processes)
+    processes, threads = fit_plan(trainer_cfg)
     started = time.perf_counter()
     fitted = dict(zip(jobs, fit_in_processes(_fit_member, [(shared, *job) for job in jobs], processes=processes,
                                              threads=threads), strict=True))  # fmt: skip

@@ -37,7 +37,7 @@ from wordlab.nn.callbacks import regularization_trainer_kwargs
 from wordlab.nn.curves import LearningCurves
 from wordlab.nn.model_file import load_model_file, save_model_file
 from wordlab.nn.selection import EpochTimer, KeepBest
-from wordlab.processes import fit_in_processes
+from wordlab.processes import fit_in_processes, fit_plan
 from wordlab.tagger.config import TaggerConfig, tagger_settings
 from wordlab.tagger.data import UPOS, encode, encode_forms, folds
 from wordlab.tagger.module import TaggerModule
@@ -137,9 +137,7 @@ class TrainedTagger:
         payload = load_model_file(path, MODEL_KIND, FILE_VERSION)
         vocabulary = WordVocabulary.from_dict(payload["vocabulary"])
         table = np.zeros((len(vocabulary), int(payload["dim"])), np.float32)
-        network = build_network(table, payload["shape"], dropout=0.0, seed=0)
-        network.load_state_dict(payload["state_dict"])
-        return cls(network, vocabulary, dict(payload["shape"]))
+        return cls.from_state(table, payload["shape"], vocabulary, payload["state_dict"])
 
 
 def run_tagger(
@@ -184,8 +182,7 @@ def run_tagger(
     ]
     common = _Common(name, cfg, table, shape, encoded["dev"], trainer_cfg, Path(curves_dir), checkpoint_dir,
                      run_files, run, tuple(callbacks), dict(trainer_overrides))  # fmt: skip
-    processes = int(getattr(trainer_cfg, "parallel_fits", 1))
-    threads = max(1, int(trainer_cfg.num_threads) // processes)
+    processes, threads = fit_plan(trainer_cfg)
     started = time.perf_counter()
     fitted = fit_in_processes(_fit_part, [(common, part) for part in parts], processes=processes, threads=threads)
     timings = {f"tagger.{name}.train_seconds": time.perf_counter() - started}
@@ -217,7 +214,7 @@ def run_tagger(
         "(%d at a time, %d thread(s) each)",
         name, metrics[f"tagger.{name}.dev.accuracy"], metrics[f"tagger.{name}.test.accuracy"],
         metrics[f"tagger.{name}.train.jackknife_accuracy"], len(parts), timings[f"tagger.{name}.train_seconds"],
-        min(processes, len(parts)), threads if processes > 1 else int(trainer_cfg.num_threads),
+        min(processes, len(parts)), threads,
     )  # fmt: skip
     return metrics
 
