@@ -32,10 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from paper_entry import PROJECT, paper_entry
 from wordlab.classify.run import run_classifier
-from wordlab.config import TrainerConfig, compose
+from wordlab.config import TrainerConfig
 from wordlab.report.techniques import RunKey, read_technique_runs, run_key, technique_summary
 
 ENTRY = "bilstm"
@@ -47,15 +46,8 @@ TECHNIQUES: dict[str, dict[str, Any]] = {
     "batch_norm": {"batch_norm": True},
     "mean_center": {"mean_center": True},
 }
-PROJECT = Path(__file__).resolve().parents[1]
 # The report stage tabulates this file (a dependency of the stage in dvc.yaml), so a finished run lands in the report.
 RESULTS = PROJECT / "bench" / "results" / "sst_techniques.jsonl"
-
-
-def full_size_entry() -> dict[str, Any]:
-    """``classify.bilstm`` as the full-size run composes it (``experiment=paper``)."""
-    composed = yaml.safe_load(compose(PROJECT / "conf", ["experiment=paper", f"classify=[{ENTRY}]"]))
-    return dict(composed["classify"][ENTRY])
 
 
 def finished_runs(path: Path) -> dict[RunKey, dict[str, Any]]:
@@ -67,7 +59,7 @@ def train_one(
     technique: str, task: str, seed: int, *, args: argparse.Namespace, files: dict[str, Path]
 ) -> dict[str, Any]:
     """One training of the entry with the technique's option, on one task from one seed."""
-    entry = {**full_size_entry(), **TECHNIQUES[technique], "tasks": [task], "seed": seed}
+    entry = paper_entry("classify", ENTRY, **TECHNIQUES[technique], tasks=[task], seed=seed)
     trainer = TrainerConfig(num_threads=args.threads, enable_progress_bar=False)
     load_before = os.getloadavg()
     began = time.perf_counter()

@@ -1,8 +1,9 @@
 """wordlab's parser against UDPipe 1 on UD English EWT with gold UPOS: same data, same scorer, same machine.
 
-Both train on EWT train (UDPipe with its default parser options, heldout = dev; wordlab with its default parser
-entry, early-stopped on dev), parse EWT test from its gold words and UPOS on one thread, and are scored by udapi's
-``eval.Conll18`` (the CoNLL 2018 shared task's scorer, reimplemented; punctuation counted, subtypes stripped).
+Both train on EWT train (UDPipe with its default parser options, heldout = dev; wordlab with its parser entry as
+``experiment=paper`` composes it from ``conf/``, early-stopped on dev), parse EWT test from its gold words and UPOS
+on one thread, and are scored by udapi's ``eval.Conll18`` (the CoNLL 2018 shared task's scorer, reimplemented;
+punctuation counted, subtypes stripped).
 UDPipe's trained model is cached (see :mod:`udpipe_peer`): the line says whether the cache was used.
 
 Prints one JSON line: both LAS and UAS (percent), both parsing speeds (sentences per second, one thread), both
@@ -21,7 +22,6 @@ Chen & Manning's single network over words, UPOS and labels). ``--hidden`` sets 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -34,8 +34,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conll18 import conll18_scores
+from paper_entry import paper_entry
 from udpipe_peer import parse_file, trained_model
-from wordlab.config import TrainerConfig
+from wordlab.config import TrainerConfig, entry_settings
 from wordlab.data.readers.conllu_reader import read_conllu
 from wordlab.parser.config import ParserConfig
 from wordlab.parser.output import write_conllu
@@ -65,8 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     line: dict[str, object] = {"test_sentences": len(read_conllu(files["test"])), "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="wordlab-parser-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        # wordlab: the default entry (with the given vectors, or the training vocabulary at random)
-        entry = ParserConfig(vectors="given" if args.vectors else None, seed=args.seed)
+        # wordlab: the full-size entry (with the given vectors, or the training vocabulary at random)
         chosen = {
             "epochs": args.epochs,
             "feats_dim": args.feats_dim,
@@ -74,7 +74,10 @@ def main(argv: list[str] | None = None) -> None:
             "hidden": args.hidden,
             "oracle": args.oracle,
         }
-        entry = dataclasses.replace(entry, **{key: value for key, value in chosen.items() if value is not None})
+        changes = {key: value for key, value in chosen.items() if value is not None}
+        vectors = "given" if args.vectors else None
+        entry = entry_settings(ParserConfig, paper_entry("parser", "chen_manning", vectors=vectors, seed=args.seed,
+                               **changes))  # fmt: skip
         trainer = TrainerConfig(num_threads=args.threads, enable_progress_bar=False)
         began = time.perf_counter()
         metrics = run_parser("bench", entry, vectors_path=args.vectors, files=files, trainer_cfg=trainer,

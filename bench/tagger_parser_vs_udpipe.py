@@ -3,10 +3,11 @@
 The parser benchmark (``parser_vs_udpipe.py``) parses gold UPOS; a parser in real use reads a tagger's. Here both
 systems see only the test set's words:
 
-- wordlab: the default tagger entry (``conf/tagger/bilstm.yaml``: BiLSTM with the character CNN) trained on EWT
-  train and early-stopped on dev, its training set tagged by the k-fold jackknife; then the default parser entry
-  with ``tags: predicted``, trained on the jackknifed training set, early-stopped on the tagged dev set, and run on
-  the tagged test set. This is what ``train_tagger@<method>`` and ``train_parser_predicted@<method>`` run.
+- wordlab: the tagger entry as ``experiment=paper`` composes it (``conf/tagger/bilstm.yaml``: BiLSTM with the
+  character CNN) trained on EWT train and early-stopped on dev, its training set tagged by the k-fold jackknife;
+  then the parser entry ``chen_manning_predicted``, trained on the jackknifed training set, early-stopped on the
+  tagged dev set, and run on the tagged test set. This is what ``train_tagger@<method>`` and
+  ``train_parser_predicted@<method>`` run.
 - UDPipe 1: ``Trainer.train`` with its default tagger and parser options (heldout = dev); UDPipe trains its parser
   on the tags its own tagger gives the training data. The model is cached (see :mod:`udpipe_peer`). Before
   tagging, the test words' lemma, UPOS, XPOS and FEATS are cleared. UDPipe trains on one thread, so when its
@@ -25,7 +26,6 @@ times, and the differences (wordlab minus UDPipe, in points).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -40,8 +40,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conll18 import conll18_scores
+from paper_entry import paper_entry
 from udpipe_peer import TAGGER_OPTIONS, model_file, parse_file, trained_model, training_process
-from wordlab.config import TrainerConfig
+from wordlab.config import TrainerConfig, entry_settings
 from wordlab.data.readers.conllu_reader import read_conllu
 from wordlab.parser.config import ParserConfig
 from wordlab.parser.output import write_conllu
@@ -67,17 +68,18 @@ def _first_sentences(source: Path, target: Path, count: int) -> Path:
 def _wordlab(args: argparse.Namespace, files: dict[str, Path], tmp: Path) -> dict[str, Any]:
     """Train the tagger (with its jackknife) and the predicted-tag parser; tag and parse the test words."""
     trainer = TrainerConfig(num_threads=args.threads, parallel_fits=args.parallel_fits, enable_progress_bar=False)
-    tagger_entry = TaggerConfig(vectors="given" if args.vectors else None, jackknife=args.jackknife, seed=args.seed)
-    if args.tagger_epochs is not None:
-        tagger_entry = dataclasses.replace(tagger_entry, epochs=args.tagger_epochs)
+    vectors = "given" if args.vectors else None
+    tagger_changes = {"epochs": args.tagger_epochs} if args.tagger_epochs is not None else {}
+    tagger_entry = entry_settings(TaggerConfig, paper_entry("tagger", "bilstm", vectors=vectors,
+                                  jackknife=args.jackknife, seed=args.seed, **tagger_changes))  # fmt: skip
     began = time.perf_counter()
     run_tagger("bench", tagger_entry, vectors_path=args.vectors, files=files, trainer_cfg=trainer,
                out_dir=tmp / "tagger", curves_dir=tmp / "tagger" / "curves", run=None)  # fmt: skip
     tagger_seconds = time.perf_counter() - began
     tagged = {split: tmp / "tagger" / f"tagged.{split}.conllu" for split in files}
-    parser_entry = ParserConfig(vectors="given" if args.vectors else None, tags="predicted", seed=args.seed)
-    if args.parser_epochs is not None:
-        parser_entry.epochs = args.parser_epochs
+    parser_changes = {"epochs": args.parser_epochs} if args.parser_epochs is not None else {}
+    parser_entry = entry_settings(ParserConfig, paper_entry("parser", "chen_manning_predicted", vectors=vectors,
+                                  seed=args.seed, **parser_changes))  # fmt: skip
     began = time.perf_counter()
     run_parser("bench", parser_entry, vectors_path=args.vectors, files=tagged, trainer_cfg=trainer,
                out_dir=tmp / "parser", curves_dir=tmp / "parser" / "curves", run=None)  # fmt: skip

@@ -21,20 +21,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
+from paper_entry import PROJECT, paper_entry
+from wordlab.config import TrainerConfig
 
-from wordlab.config import TrainerConfig, compose
-
-PROJECT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 20 * 60
 ENTRIES = {"tagger": "bilstm", "classify": "bilstm"}
 
 
 def full_size_entry(task: str, epochs: int | None = None) -> dict[str, Any]:
     """The task's default entry as ``experiment=paper`` composes it (``epochs``: a shorter cap, for a quick check)."""
-    entry = ENTRIES[task]
-    composed = yaml.safe_load(compose(PROJECT / "conf", ["experiment=paper", f"{task}=[{entry}]"]))
-    return {**composed[task][entry], **({"epochs": epochs} if epochs is not None else {})}
+    return paper_entry(task, ENTRIES[task], **({"epochs": epochs} if epochs is not None else {}))
 
 
 def train(task: str, args: argparse.Namespace, out: Path) -> dict[str, float]:

@@ -56,7 +56,7 @@ def test_an_unknown_technique_is_refused_before_any_training(tmp_path: Path) -> 
 
 
 def test_each_technique_changes_only_its_own_options_of_the_full_size_entry() -> None:
-    entry = bench.full_size_entry()
+    entry = bench.paper_entry("classify", bench.ENTRY)
     assert entry["epochs"] == 10 and entry["phrases"] is True  # the full size, not the default run's shortening
     for technique, options in bench.TECHNIQUES.items():
         for key, value in options.items():
