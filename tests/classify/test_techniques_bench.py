@@ -55,9 +55,12 @@ def test_an_unknown_technique_is_refused_before_any_training(tmp_path: Path) -> 
     assert not (tmp_path / "r").exists()
 
 
-def test_each_technique_changes_only_its_own_options_of_the_full_size_entry() -> None:
+def test_each_technique_changes_only_its_own_options_of_the_bare_full_size_entry() -> None:
     entry = bench.paper_entry("classify", bench.ENTRY)
     assert entry["epochs"] == 10 and entry["phrases"] is True  # the full size, not the default run's shortening
+    assert set(bench.TECHNIQUES_OFF) <= set(entry), "an 'off' setting the entry does not have"
+    switched = {key for options in bench.TECHNIQUES.values() for key in options}
+    assert switched == set(bench.TECHNIQUES_OFF), "a technique the baseline does not switch off"
     for technique, options in bench.TECHNIQUES.items():
         for key, value in options.items():
-            assert entry[key] != value, f"{technique}: {key} is already {value} in the entry: nothing measured"
+            assert bench.TECHNIQUES_OFF[key] != value, f"{technique}: {key} {value} is off: nothing measured"
