@@ -7,7 +7,9 @@ load before and after, the trainer's threads and ``parallel_fits``, the accuraci
 on the machine; a figure measured beside other work is not a figure.
 
     python bench/training_time.py tagger --vectors <enwiki-17m skip-gram .bin> [--threads 2] [--parallel-fits 2]
-    python bench/training_time.py classify --vectors <enwiki-17m skip-gram .bin>
+    python bench/training_time.py classify --vectors <enwiki-17m skip-gram .bin> [--entry bilstm_random]
+
+``--entry`` trains another entry of the group (the random-initialisation baseline's figures beside the default's).
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ TARGET_SECONDS = 20 * 60
 ENTRIES = {"tagger": "bilstm", "classify": "bilstm"}
 
 
-def full_size_entry(task: str, epochs: int | None = None) -> dict[str, Any]:
-    """The task's default entry as ``experiment=paper`` composes it (``epochs``: a shorter cap, for a quick check)."""
-    return paper_entry(task, ENTRIES[task], **({"epochs": epochs} if epochs is not None else {}))
+def full_size_entry(task: str, entry: str, epochs: int | None = None) -> dict[str, Any]:
+    """A task entry as ``experiment=paper`` composes it (``epochs``: a shorter cap, for a quick check)."""
+    return paper_entry(task, entry, **({"epochs": epochs} if epochs is not None else {}))
 
 
 def train(task: str, args: argparse.Namespace, out: Path) -> dict[str, float]:
@@ -42,22 +44,24 @@ def train(task: str, args: argparse.Namespace, out: Path) -> dict[str, float]:
 
         folder = args.data / "ud-english-ewt"
         files = {split: folder / f"en_ewt-ud-{split}.conllu" for split in ("train", "dev", "test")}
-        return run_tagger(ENTRIES[task], full_size_entry(task, args.epochs), files=files, **common)
+        return run_tagger(args.entry, full_size_entry(task, args.entry, args.epochs), files=files, **common)
     from wordlab.classify.run import run_classifier
 
     files = {split: args.data / "sst" / f"{split}.txt" for split in ("train", "dev", "test")}
-    return run_classifier(ENTRIES[task], full_size_entry(task, args.epochs), files=files, **common)
+    return run_classifier(args.entry, full_size_entry(task, args.entry, args.epochs), files=files, **common)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("task", choices=sorted(ENTRIES))
+    parser.add_argument("--entry", default=None, help="an entry of the task's group (default: bilstm for both)")
     parser.add_argument("--vectors", type=Path, required=True, help="word2vec .bin the entry reads")
     parser.add_argument("--data", type=Path, default=PROJECT.parent / "shared" / "data", help="the datasets' folder")
     parser.add_argument("--threads", type=int, default=2, help="trainer.num_threads")
     parser.add_argument("--parallel-fits", type=int, default=2, help="trainer.parallel_fits (conf/trainer/cpu.yaml)")
     parser.add_argument("--epochs", type=int, default=None, help="a shorter epoch cap: a quick check, not the target")
     args = parser.parse_args(argv)
+    args.entry = args.entry or ENTRIES[args.task]
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     load_before = os.getloadavg()
     began = time.perf_counter()
@@ -67,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     seconds = time.perf_counter() - began
     accuracies = {key: round(100 * value, 2) for key, value in metrics.items() if key.endswith(".accuracy")}
     line = {
-        "task": args.task, "entry": ENTRIES[args.task], "epochs_cap": args.epochs, "threads": args.threads,
+        "task": args.task, "entry": args.entry, "epochs_cap": args.epochs, "threads": args.threads,
         "parallel_fits": args.parallel_fits, "seconds": round(seconds, 1), "target_seconds": TARGET_SECONDS,
         "within_target": seconds < TARGET_SECONDS if args.epochs is None else None,
         "load_before": [round(v, 2) for v in load_before], "load_after": [round(v, 2) for v in os.getloadavg()],

@@ -7,7 +7,9 @@ per method, and entries with ``random_init: true`` are the baselines.
 The published setting is Tai et al. (2015)'s BiLSTM on SST: 150 hidden units per direction, AdaGrad at 0.05,
 minibatches of 25, L2 1e-4, dropout 0.5, trained on every labelled phrase and scored on whole sentences. The
 course's helpful techniques (an ensemble, a curriculum, word dropout, batch normalisation, mean-centred inputs)
-are options here, off by default, so that each one's effect is measured against the same entry.
+are options here. All but the curriculum are off by default: in ``bench/classify_techniques.py``, which measures
+each against the entry with all off, one curriculum epoch raised binary dev accuracy on every seed and left the
+fine-grained one level.
 
 Kept free of torch imports: the root config module imports it at every stage's start-up.
 """
@@ -87,7 +89,7 @@ class ClassifierConfig:
     # Models trained from seeds seed, seed+1, ...; their class probabilities are averaged.
     ensemble: int = 1
     # Epochs at the start that read the training examples from the shortest to the longest (Bengio et al. 2009).
-    curriculum_epochs: int = 0
+    curriculum_epochs: int = 1
     # Probability that a training token reads UNK instead (word dropout as data augmentation).
     word_dropout: float = 0.0
     # Batch normalisation of the pooled sentence vector before the softmax.
