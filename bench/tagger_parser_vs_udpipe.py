@@ -42,13 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conll18 import conll18_scores
 from paper_entry import paper_entry
 from udpipe_peer import TAGGER_OPTIONS, model_file, parse_file, trained_model, training_process
-from wordlab.config import TrainerConfig, entry_settings
+from wordlab.config import TrainerConfig
 from wordlab.data.readers.conllu_reader import read_conllu
-from wordlab.parser.config import ParserConfig
 from wordlab.parser.output import write_conllu
 from wordlab.parser.run import MODEL_FILE as PARSER_FILE
 from wordlab.parser.run import TrainedParser, run_parser
-from wordlab.tagger.config import TaggerConfig
 from wordlab.tagger.output import write_tagged
 from wordlab.tagger.run import MODEL_FILE as TAGGER_FILE
 from wordlab.tagger.run import TrainedTagger, run_tagger
@@ -70,16 +68,15 @@ def _wordlab(args: argparse.Namespace, files: dict[str, Path], tmp: Path) -> dic
     trainer = TrainerConfig(num_threads=args.threads, parallel_fits=args.parallel_fits, enable_progress_bar=False)
     vectors = "given" if args.vectors else None
     tagger_changes = {"epochs": args.tagger_epochs} if args.tagger_epochs is not None else {}
-    tagger_entry = entry_settings(TaggerConfig, paper_entry("tagger", "bilstm", vectors=vectors,
-                                  jackknife=args.jackknife, seed=args.seed, **tagger_changes))  # fmt: skip
+    tagger_entry = paper_entry("tagger", "bilstm", vectors=vectors, jackknife=args.jackknife, seed=args.seed,
+                               **tagger_changes)  # fmt: skip
     began = time.perf_counter()
     run_tagger("bench", tagger_entry, vectors_path=args.vectors, files=files, trainer_cfg=trainer,
                out_dir=tmp / "tagger", curves_dir=tmp / "tagger" / "curves", run=None)  # fmt: skip
     tagger_seconds = time.perf_counter() - began
     tagged = {split: tmp / "tagger" / f"tagged.{split}.conllu" for split in files}
     parser_changes = {"epochs": args.parser_epochs} if args.parser_epochs is not None else {}
-    parser_entry = entry_settings(ParserConfig, paper_entry("parser", "chen_manning_predicted", vectors=vectors,
-                                  seed=args.seed, **parser_changes))  # fmt: skip
+    parser_entry = paper_entry("parser", "chen_manning_predicted", vectors=vectors, seed=args.seed, **parser_changes)
     began = time.perf_counter()
     run_parser("bench", parser_entry, vectors_path=args.vectors, files=tagged, trainer_cfg=trainer,
                out_dir=tmp / "parser", curves_dir=tmp / "parser" / "curves", run=None)  # fmt: skip

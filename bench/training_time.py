@@ -21,7 +21,6 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from paper_entry import PROJECT, paper_entry
 from wordlab.config import TrainerConfig
@@ -30,12 +29,10 @@ TARGET_SECONDS = 20 * 60
 ENTRIES = {"tagger": "bilstm", "classify": "bilstm"}
 
 
-def full_size_entry(task: str, entry: str, epochs: int | None = None) -> dict[str, Any]:
-    """A task entry as ``experiment=paper`` composes it (``epochs``: a shorter cap, for a quick check)."""
-    return paper_entry(task, entry, **({"epochs": epochs} if epochs is not None else {}))
-
-
 def train(task: str, args: argparse.Namespace, out: Path) -> dict[str, float]:
+    """The entry as ``experiment=paper`` composes it (``--epochs``: a shorter cap, for a quick check), trained by the
+    task's stage function."""
+    entry = paper_entry(task, args.entry, **({"epochs": args.epochs} if args.epochs is not None else {}))
     trainer = TrainerConfig(num_threads=args.threads, parallel_fits=args.parallel_fits, enable_progress_bar=False)
     common = {"vectors_path": args.vectors, "trainer_cfg": trainer, "out_dir": out, "curves_dir": out / "curves",
               "run": None}  # fmt: skip
@@ -44,11 +41,11 @@ def train(task: str, args: argparse.Namespace, out: Path) -> dict[str, float]:
 
         folder = args.data / "ud-english-ewt"
         files = {split: folder / f"en_ewt-ud-{split}.conllu" for split in ("train", "dev", "test")}
-        return run_tagger(args.entry, full_size_entry(task, args.entry, args.epochs), files=files, **common)
+        return run_tagger(args.entry, entry, files=files, **common)
     from wordlab.classify.run import run_classifier
 
     files = {split: args.data / "sst" / f"{split}.txt" for split in ("train", "dev", "test")}
-    return run_classifier(args.entry, full_size_entry(task, args.entry, args.epochs), files=files, **common)
+    return run_classifier(args.entry, entry, files=files, **common)
 
 
 def main(argv: list[str] | None = None) -> None:
