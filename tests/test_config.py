@@ -91,6 +91,7 @@ def _line_of(path: Path, needle: str) -> int:
         ),
         ("    oracle: static", "    oracle: dynamik", "parser.chen_manning.oracle", "dynamik"),
         ("    explore: 1.0", "    explore: 1.5", "parser.explore", "explore: 1.5"),
+        ("    average_decay: 0.0", "    average_decay: 1.0", "parser.average_decay", "average_decay: 1.0"),
         ("  strategy: auto", "  strategy: dpp", "trainer.strategy", "strategy: dpp"),
         # Several processes need DDP (trainer=ddp): refused at start-up, not when Lightning is half set up
         ("  devices: 1", "  devices: 2", "trainer.strategy: ddp", "devices: 2"),

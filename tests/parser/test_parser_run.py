@@ -17,6 +17,7 @@ import torch
 from wordlab.config import TrainerConfig
 from wordlab.data.errors import DataFormatError
 from wordlab.data.readers.conllu_reader import read_conllu
+from wordlab.parser import decoding
 from wordlab.parser import parse as parse_command
 from wordlab.parser.config import ParserConfig
 from wordlab.parser.decoding import GreedyDecoder
@@ -81,7 +82,13 @@ def test_predictions_read_back_with_the_input_words(trained: tuple[Path, dict[st
     assert (out / "curves" / "dev.tsv").read_text().splitlines()[0] == "step\tepoch\tuas\tlas"
 
 
-def test_precomputation_changes_no_parse(trained: tuple[Path, dict[str, float]], ewt: dict[str, Path]) -> None:
+@pytest.mark.parametrize("spare_rows", [decoding.SPARE_ROWS, 16])
+def test_precomputation_changes_no_parse(
+    trained: tuple[Path, dict[str, float]], ewt: dict[str, Path], spare_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parses with the pre-computed tables equal the network's own (also when a batch's word rows outgrow the
+    room left after the fixed rows: 16 rows), and so do the looked-up scores."""
+    monkeypatch.setattr(decoding, "SPARE_ROWS", spare_rows)
     out, _ = trained
     parser = TrainedParser.load(out / MODEL_FILE)
     encoded = parser.encode(read_conllu(ewt["dev"])[:300])
@@ -229,16 +236,67 @@ def test_dynamic_oracle_training_explores_and_improves(
     assert metrics["parser.dyn.dev.las"] == pytest.approx(max(first, second))
 
 
+class _WeightsAverage(pl.Callback):
+    """The reference average, float64 numpy over the network's weights after every optimiser step:
+    a <- decay * a + (1 - decay) * w, from the first step's weights; kept at each epoch's end."""
+
+    def __init__(self, decay: float) -> None:
+        self.decay = decay
+        self.last: dict[str, np.ndarray] = {}
+        self.average: dict[str, np.ndarray] = {}
+        self.at_epoch_end: list[dict[str, np.ndarray]] = []
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: object) -> None:
+        self.last = {k: v.detach().double().numpy().copy() for k, v in pl_module.network.named_parameters()}
+        self.average = {k: self.decay * self.average.get(k, w) + (1 - self.decay) * w for k, w in self.last.items()}
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.at_epoch_end.append(dict(self.average))
+
+
+def test_weight_averaging_scores_and_keeps_the_moving_average(ewt: dict[str, Path], tmp_path: Path) -> None:
+    """With average_decay, the saved parser is the exponential moving average of the weights at the best dev
+    epoch (as a numpy reference averages the weights after each step), the dev scores are its parses', and the
+    weights themselves train exactly as without averaging."""
+    trainer = TrainerConfig(num_threads=1, enable_progress_bar=False, limit_train_batches=12)
+
+    def train(tag: str, decay: float) -> tuple[_WeightsAverage, dict[str, float]]:
+        reference = _WeightsAverage(decay)
+        cfg = ParserConfig(vectors=None, epochs=3, batch_size=500, precomputed=500, seed=5, average_decay=decay)
+        metrics = run_parser(
+            tag, cfg, vectors_path=None, files=ewt, trainer_cfg=trainer, out_dir=tmp_path / tag,
+            curves_dir=tmp_path / tag / "c", run=None, callbacks=[reference],
+        )  # fmt: skip
+        return reference, metrics
+
+    averaged, metrics = train("avg", 0.9)
+    best = int(metrics["parser.avg.best_epoch"])
+    assert len(averaged.at_epoch_end) == 3
+    saved = TrainedParser.load(tmp_path / "avg" / MODEL_FILE).network
+    for name, value in saved.named_parameters():
+        np.testing.assert_allclose(value.detach().double().numpy(), averaged.at_epoch_end[best][name], atol=1e-6)
+    assert not np.allclose(saved.hidden.weight.detach().numpy(), averaged.last["hidden.weight"], atol=1e-4)
+    rows = [line.split("\t") for line in (tmp_path / "avg" / "c" / "dev.tsv").read_text().splitlines()[1:]]
+    assert metrics["parser.avg.dev.las"] == pytest.approx(float(rows[best][3]), abs=1e-6)
+    plain, _ = train("plain", 0.0)
+    for name, value in plain.last.items():
+        np.testing.assert_array_equal(value, averaged.last[name])
+
+
 # Half a minute of three parser trainings each: under the slow marker to keep the default suite inside 10 minutes.
 @pytest.mark.slow
-@pytest.mark.parametrize(("members", "oracle"), [(1, "static"), (2, "static"), (1, "dynamic")])
+@pytest.mark.parametrize(
+    ("members", "oracle", "decay"), [(1, "static", 0.0), (2, "static", 0.0), (1, "dynamic", 0.0), (1, "static", 0.9)]
+)
 def test_interrupted_training_resumes_to_the_same_parser(
-    ewt: dict[str, Path], tmp_path: Path, members: int, oracle: str
+    ewt: dict[str, Path], tmp_path: Path, members: int, oracle: str, decay: float
 ) -> None:
     """Killed in its (last member's) second epoch, the run resumes from the first epoch's checkpoint (an ensemble
-    also from its finished members; the dynamic oracle explores again from the restored network) and ends as an
-    uninterrupted run does: same metrics, byte-identical predictions."""
-    cfg = ParserConfig(vectors=None, epochs=2, batch_size=500, precomputed=500, ensemble=members, seed=5, oracle=oracle)
+    also from its finished members; the dynamic oracle explores again from the restored network; the weights'
+    moving average goes on from the checkpoint's) and ends as an uninterrupted run does: same metrics,
+    byte-identical predictions."""
+    cfg = ParserConfig(vectors=None, epochs=2, batch_size=500, precomputed=500, ensemble=members, seed=5, oracle=oracle,
+                       average_decay=decay)  # fmt: skip
     trainer = TrainerConfig(num_threads=1, enable_progress_bar=False, limit_train_batches=15, limit_val_batches=1)
 
     def run(tag: str, **extra: object) -> dict[str, float]:

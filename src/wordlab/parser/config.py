@@ -111,6 +111,10 @@ class ParserConfig:
     # dropout on the hidden layer; weight_decay is the L2 on weights and embeddings (never biases); early
     # stopping on dev LAS, the best epoch kept.
     regularization: RegularizationConfig = field(default_factory=_parser_regularization)
+    # Parameter averaging: dev scores (so early stopping and the kept epoch) and the saved parser use an exponential
+    # moving average of the weights, updated after every optimiser step with this decay (0.997: a time constant
+    # of about 330 steps, under an epoch of EWT at batch 1000); 0: the weights as trained (Chen & Manning).
+    average_decay: float = 0.0
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -149,6 +153,8 @@ def check_parser_entry(cfg: Any) -> None:
         _fail("feats_dim", "needs tags: gold: the tagger predicts UPOS only, so the FEATS read would be the treebank's")
     if not 0.0 <= float(cfg.explore) <= 1.0:
         _fail("explore", f"must be a probability (0 to 1), got {cfg.explore}")
+    if not 0.0 <= float(cfg.average_decay) < 1.0:
+        _fail("average_decay", f"must be in [0, 1) (0: no averaging), got {cfg.average_decay}")
     if int(cfg.precomputed) < 0:
         _fail("precomputed", f"must be >= 0, got {cfg.precomputed}")
     if not float(cfg.init_range) > 0.0:

@@ -9,7 +9,8 @@ the (B, 3300) x (3300, 200) product per step, the decoder sums looked-up rows: f
 FEATS id, when the network reads them) at every position (a few thousand rows, all computed once), for the
 ``precomputed`` most frequent (position, word) pairs of the training configurations (computed once), and, per
 batch of sentences, for the (position, word) pairs that batch can reach and the frequent table lacks (computed
-once per batch). A step then costs 48 row additions per state rather than 660,000 multiply-adds.
+once per batch, written after the fixed rows in place: the fixed table, 160 MB at 100,000 pairs and a hidden layer
+of 400, is never copied). A step then costs 48 row additions per state rather than 660,000 multiply-adds.
 
 An ensemble's members each keep their own tables; a step averages their transition probabilities.
 """
@@ -38,9 +39,13 @@ def frequent_word_pairs(features: np.ndarray, count: int) -> np.ndarray:
     return np.stack([top // vocab, top % vocab], axis=1)
 
 
+SPARE_ROWS = 65_536  # a batch of 512 sentences reaches some 2,000 words at 18 positions, most of them in the table
+
+
 @dataclass
 class _Tables:
-    rows: torch.Tensor  # (R, hidden) pre-activation contributions
+    rows: torch.Tensor  # (R, hidden) pre-activation contributions: the first R rows of ``storage``
+    storage: torch.Tensor  # the fixed rows, then room for a batch's own word rows
     word_index: np.ndarray  # (18, vocab) row of (position, word), -1 when not computed
     pos_base: int
     label_base: int
@@ -78,15 +83,19 @@ class PrecomputedScorer:
             feats_ids = torch.arange(n_feats).repeat(T.N_POSITIONS)
             feats_positions = torch.arange(T.N_POSITIONS).repeat_interleave(n_feats)
             parts.append(net.position_products("feats", feats_ids, feats_positions))
-        rows = torch.cat(parts)
+        fixed = sum(len(part) for part in parts)
+        # room after the fixed rows for a batch's own word rows (untouched memory costs nothing until written)
+        storage = torch.empty(fixed + SPARE_ROWS, parts[0].shape[1], dtype=parts[0].dtype)
+        torch.cat(parts, out=storage[:fixed])
         label_base = len(pairs) + len(pos_ids)
-        return _Tables(rows, word_index, len(pairs), label_base, label_base + len(label_ids), len(rows))
+        return _Tables(storage[:fixed], storage, word_index, len(pairs), label_base, label_base + len(label_ids), fixed)
 
     def prepare(self, words: np.ndarray) -> None:
         """Compute the rows of the (position, word) pairs ``words`` can reach that no table holds yet."""
         tables = self.tables
-        tables.rows = tables.rows[: tables.n_fixed]
-        tables.word_index[tables.word_index >= tables.n_fixed] = -1
+        fixed = tables.n_fixed
+        tables.rows = tables.storage[:fixed]
+        tables.word_index[tables.word_index >= fixed] = -1
         ids = np.union1d(np.unique(words), [T.NULL_ID, T.UNK_ID, T.ROOT_ID])
         missing_pos, missing_ids = np.nonzero(tables.word_index[:, ids] < 0)
         if not len(missing_pos):
@@ -94,8 +103,14 @@ class PrecomputedScorer:
         missing_ids = ids[missing_ids]
         with torch.no_grad():
             extra = self.network.position_products("words", torch.as_tensor(missing_ids), torch.as_tensor(missing_pos))
-        tables.word_index[missing_pos, missing_ids] = tables.n_fixed + np.arange(len(missing_ids))
-        tables.rows = torch.cat([tables.rows, extra])
+        needed = fixed + len(extra)
+        if needed > len(tables.storage):  # grown once in a while, with room for larger batches to come
+            grown = torch.empty(fixed + 2 * len(extra), tables.storage.shape[1], dtype=tables.storage.dtype)
+            grown[:fixed] = tables.storage[:fixed]
+            tables.storage = grown
+        tables.storage[fixed:needed] = extra
+        tables.word_index[missing_pos, missing_ids] = fixed + np.arange(len(missing_ids))
+        tables.rows = tables.storage[:needed]
 
     def scores(self, features: np.ndarray) -> torch.Tensor:
         """Transition scores (B, n_transitions) of (B, 48) feature ids ((B, 66) with FEATS), after :meth:`prepare`

@@ -74,14 +74,19 @@ class TrainedParser:
     system: int
     frequent_pairs: np.ndarray
     parse_batch: int = 512
+    _decoder: GreedyDecoder | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def decoder(self) -> GreedyDecoder:
-        labels = self.symbols.labels
-        root = labels.index("root") if "root" in labels else 0
-        fallback = labels.index("dep") if "dep" in labels else 0
-        return GreedyDecoder(
-            self.networks, self.system, len(labels), self.frequent_pairs, root_label=root, fallback_label=fallback
-        )
+        """The decoder, built at the first call: its pre-computed tables (a second or so for 100,000 pairs) are
+        the networks' weights as they are then, so a parser's networks are not changed once it has parsed."""
+        if self._decoder is None:
+            labels = self.symbols.labels
+            root = labels.index("root") if "root" in labels else 0
+            fallback = labels.index("dep") if "dep" in labels else 0
+            self._decoder = GreedyDecoder(
+                self.networks, self.system, len(labels), self.frequent_pairs, root_label=root, fallback_label=fallback
+            )
+        return self._decoder
 
     @property
     def network(self) -> ChenManningNetwork:
@@ -310,15 +315,15 @@ class _Member:
             self.best_epoch, self.epochs_trained, self.seconds = saved["best_epoch"], saved["epochs"], saved["seconds"]
             log.info("%s: the member trained before the interruption, from %s", self.prefix, self.finished)
             return
-        alone = TrainedParser([self.network], vocabulary, symbols, system, frequent, int(cfg.parse_batch))
 
-        def dev_scores(_: ChenManningNetwork) -> dict[str, float]:
+        def dev_scores(network: ChenManningNetwork) -> dict[str, float]:
+            alone = TrainedParser([network], vocabulary, symbols, system, frequent, int(cfg.parse_batch))
             return attachment_scores(dev, alone.parse(dev))
 
         module = ParserModule(
             self.network, dev_scores=dev_scores, optimizer=cfg.optimizer,
             weight_decay=float(cfg.regularization.weight_decay), log_prefix=self.prefix, dev_curve=self.dev_curve,
-            seed=seed,
+            seed=seed, average_decay=float(cfg.average_decay),
         )  # fmt: skip
         keep, timer = KeepBest("val_las"), EpochTimer()
         regularization = regularization_trainer_kwargs(cfg.regularization)
@@ -355,6 +360,7 @@ class _Member:
                         ckpt_path=resume)  # fmt: skip
         self.seconds = time.perf_counter() - started
         keep.restore(module)
+        module.keep_scored_weights()
         self.best_epoch = keep.best_epoch if keep.best_epoch is not None else -1
         self.epochs_trained = int(trainer.current_epoch)
         if self.finished is not None:
