@@ -38,8 +38,9 @@ def _wordsim(words: list[str], vectors: np.ndarray, path: Path) -> float:
 
 def _wordlab(architecture: str, loss: str, corpus: PreparedCorpus, tokens, offsets, args) -> dict[str, Any]:
     config = Word2VecConfig(
-        architecture=architecture, loss=loss, epochs=args.epochs, threads=args.threads, seed=args.seed
-    )
+        architecture=architecture, loss=loss, epochs=args.epochs, threads=args.threads, seed=args.seed,
+        sg_update=args.sg_update, streams=args.streams,
+    )  # fmt: skip
     warm = Word2VecState.create(corpus.counts, config)
     train_chunk(warm, tokens, offsets, 0, 1, 0.01, 0.01, 0)  # compile the kernel outside the timing
     state = Word2VecState.create(corpus.counts, config)
@@ -95,6 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--losses", default="negative_sampling,hierarchical_softmax,softmax")
     parser.add_argument("--architectures", default="skipgram,cbow")
     parser.add_argument("--wordsim", type=Path, default=DATA / "similarity" / "wordsim353.tsv")
+    defaults = Word2VecConfig()
+    parser.add_argument("--sg-update", choices=["window", "pairwise"], default=str(defaults.sg_update))
+    parser.add_argument("--streams", type=int, default=None)
     args = parser.parse_args(argv)
 
     corpus = PreparedCorpus.load(args.corpus)
@@ -104,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
     for architecture in args.architectures.split(","):
         for loss in args.losses.split(","):
             line: dict[str, Any] = {"architecture": architecture, "loss": loss, "vocab": len(corpus.words)}
+            streams = Word2VecConfig(architecture=architecture, streams=args.streams).stream_count
+            line.update(sg_update=args.sg_update if architecture == "skipgram" else None, streams=streams)
             if loss == "softmax":
                 budget = args.softmax_words_skipgram if architecture == "skipgram" else args.softmax_words
                 lines = int(np.searchsorted(offsets, budget, side="right"))

@@ -1,7 +1,7 @@
 """wordlab's word2vec against gensim's on the same prepared tokens: throughput and quality, one JSON line per model.
 
     .venv/bin/python bench/word2vec_vs_gensim.py PREPARED_DIR [--models skipgram,cbow] [--epochs 5] [--threads 2]
-        [--seeds 1] [--sg-update window|pairwise]
+        [--seeds 1] [--sg-update pairwise|window] [--streams N] [--gensim-input file|iterable]
 
 Both train on exactly the same token sequence (the prepared corpus's ids, given to gensim as their words, lines
 as sentences, cut at 10,000 tokens as gensim's LineSentence does) with the same vocabulary and counts (gensim's
@@ -21,8 +21,12 @@ One seed's difference between the two is within the noise of either (a few tenth
 so ``--seeds N`` trains both tools with the seeds ``--seed`` .. ``--seed + N - 1`` in turn, in the same process
 (which goes first alternates run by run). Every figure of the JSON line is then ``{"values": [one per seed],
 "mean", "sd"}`` per tool, sd the sample standard deviation (null for one seed); a seed's words/s is its best of
-``--repeats``, and ``ratio`` (``cpu_ratio``) is wordlab's mean throughput over gensim's. ``--sg-update`` picks
-wordlab's skip-gram update order (``pairwise`` is gensim's own; CBOW ignores it).
+``--repeats``, and ``ratio`` (``cpu_ratio``) is wordlab's mean throughput over gensim's.
+
+``--sg-update`` and ``--streams`` set wordlab's skip-gram update order and how many parts of the corpus it reads
+side by side (default: wordlab's defaults, two streams for skip-gram and one for CBOW; CBOW ignores the order).
+gensim reads a corpus file (``corpus_file``, its fastest mode, where each worker trains its own part of the file)
+unless ``--gensim-input iterable`` hands it the sentences in memory.
 """
 
 from __future__ import annotations
@@ -94,7 +98,7 @@ def run_wordlab(
     config = Word2VecConfig(
         dim=args.dim, window=args.window, architecture=model, loss="negative_sampling", negatives=args.negative,
         sample=args.sample, alpha=alpha, epochs=args.epochs, threads=args.threads, seed=seed,
-        compute_loss=args.compute_loss, sg_update=args.sg_update,
+        compute_loss=args.compute_loss, sg_update=args.sg_update, streams=args.streams,
     )  # fmt: skip
     state = Word2VecState.create(corpus.counts, config)
     train_chunk(Word2VecState.create(corpus.counts, config), tokens, offsets, 0, 1, alpha, alpha, 0)  # load the jit
@@ -144,14 +148,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=1, help="the first seed")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per model: --seed .. --seed + N - 1")
+    defaults = Word2VecConfig()
     parser.add_argument(
-        "--sg-update", choices=["window", "pairwise"], default="window", help="wordlab's skip-gram update order"
-    )
+        "--sg-update", choices=["window", "pairwise"], default=str(defaults.sg_update),
+        help="wordlab's skip-gram update order (default: wordlab's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--streams", type=int, default=None,
+        help="parts of the corpus wordlab reads side by side (default: wordlab's for the model)",
+    )  # fmt: skip
     parser.add_argument("--wordlab-alpha", type=str, default="", help="model=alpha,... (default: wordlab's)")
     parser.add_argument("--gensim-alpha", type=str, default="", help="model=alpha,... (default: gensim's 0.025)")
     parser.add_argument("--chunk-words", type=int, default=1_000_000)
     parser.add_argument("--compute-loss", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--gensim-input", choices=["iterable", "file"], default="iterable")
+    parser.add_argument("--gensim-input", choices=["iterable", "file"], default="file", help="file: corpus_file mode")
     parser.add_argument("--repeats", type=int, default=1, help="timed runs of each per seed (scores from the first)")
     parser.add_argument("--skip", choices=["", "gensim", "wordlab"], default="")
     data = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -247,6 +257,7 @@ def _line(
         "raw_words": raw_words,
         "seeds": seeds,
         "sg_update": args.sg_update if model == "skipgram" else None,
+        "streams": Word2VecConfig(architecture=model, streams=args.streams).stream_count,
         "alpha": {"wordlab": ours_alpha, "gensim": theirs_alpha},
         "words_per_sec": {who: seed_summary(list(v), None) for who, v in speed.items()},
         "ratio": ratio(speed),

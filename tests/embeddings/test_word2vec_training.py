@@ -4,6 +4,7 @@ uninterrupted one would."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,11 @@ from wordlab.embeddings.word2vec.training import (
     Progress,
     Word2VecState,
     alpha_at,
+    in_stream_order,
     load_checkpoint,
     plan_chunks,
     save_checkpoint,
+    stream_blocks,
     train,
     train_chunk,
 )
@@ -137,12 +140,49 @@ def test_long_lines_are_cut_like_separate_sentences() -> None:
     np.testing.assert_array_equal(long_line.U, cut.U)
 
 
+def test_two_streams_read_the_corpus_halves_side_by_side() -> None:
+    """Worked by hand: lines of 3, 1, 2, 3 | 2, 2, 1, 2 tokens. The halves split at the first line boundary at or
+    past the middle word (8 of 16: after line 3, 9 tokens), each half is cut into ~4-token runs ([0, 2), [2, 4) and
+    [4, 6), [6, 8)), and the runs alternate between the halves."""
+    offsets = np.cumsum([0, 3, 1, 2, 3, 2, 2, 1, 2])
+    np.testing.assert_array_equal(stream_blocks(offsets, 2, 4), [[0, 2], [4, 6], [2, 4], [6, 8]])
+    tokens = np.arange(16, dtype=np.int32)
+    config = Word2VecConfig(streams=2, block_words=4)
+    reordered, new_offsets = in_stream_order(tokens, offsets, config)
+    lines = [tokens[offsets[i] : offsets[i + 1]].tolist() for i in (0, 1, 4, 5, 2, 3, 6, 7)]
+    assert [reordered[a:b].tolist() for a, b in itertools.pairwise(new_offsets)] == lines
+    same, same_offsets = in_stream_order(tokens, offsets, dataclasses.replace(config, streams=1))
+    np.testing.assert_array_equal(same, tokens)
+    np.testing.assert_array_equal(same_offsets, offsets)
+    runs = stream_blocks(offsets, 3, 2)  # three parts of unequal run counts: every line still read once
+    assert sorted(line for a, b in runs.tolist() for line in range(a, b)) == list(range(8))
+
+
+def test_streams_change_only_the_order_of_the_lines() -> None:
+    """Training with two streams is training the corpus reordered by hand (the halves' runs alternating), bit for
+    bit with one thread: the option reorders lines and touches nothing else."""
+    tokens, offsets, counts, _ = _planted_corpus(60)  # 600 tokens; halves of 30 lines, runs of 10 lines
+    config = Word2VecConfig(dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=100, streams=2)
+    order = [line for i in range(3) for start in (10 * i, 30 + 10 * i) for line in range(start, start + 10)]
+    by_hand = np.concatenate([tokens[offsets[i] : offsets[i + 1]] for i in order])
+    streamed = Word2VecState.create(counts, config)
+    train(streamed, tokens, offsets, chunk_words=250)
+    plain = Word2VecState.create(counts, dataclasses.replace(config, streams=1))
+    train(plain, by_hand, offsets, chunk_words=250)  # every line has 10 tokens, so the offsets are the same
+    np.testing.assert_array_equal(streamed.V, plain.V)
+    np.testing.assert_array_equal(streamed.U, plain.U)
+    unordered = Word2VecState.create(counts, dataclasses.replace(config, streams=1))
+    train(unordered, tokens, offsets, chunk_words=250)
+    assert not np.array_equal(unordered.V, streamed.V)
+
+
 def test_learning_rate_decays_linearly_to_its_floor() -> None:
     config = Word2VecConfig(alpha=0.05)
     assert alpha_at(config, 0, 1000) == 0.05
     assert alpha_at(config, 250, 1000) == pytest.approx(0.0375)
     assert alpha_at(config, 1000, 1000) == pytest.approx(0.05 * 1e-4)
     assert Word2VecConfig(architecture="cbow").learning_rate > Word2VecConfig().learning_rate == 0.025
+    assert Word2VecConfig().stream_count == 2 and Word2VecConfig(architecture="cbow").stream_count == 1
 
 
 def test_chunk_tallies_and_validation() -> None:
@@ -157,3 +197,5 @@ def test_chunk_tallies_and_validation() -> None:
         Word2VecConfig(architecture="glove")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="sg_update must be one of"):
         Word2VecConfig(sg_update="gensim")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="streams must be positive"):
+        Word2VecConfig(streams=0)

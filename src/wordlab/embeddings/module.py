@@ -25,7 +25,14 @@ from wordlab.embeddings.glove.state import GloveState
 from wordlab.embeddings.glove.training import epoch_pairs
 from wordlab.embeddings.glove.training import plan_chunks as plan_pair_chunks
 from wordlab.embeddings.glove.training import train_chunk as train_glove_chunk
-from wordlab.embeddings.word2vec.training import Word2VecState, alpha_at, chunk_seed, plan_chunks, train_chunk
+from wordlab.embeddings.word2vec.training import (
+    Word2VecState,
+    alpha_at,
+    chunk_seed,
+    in_stream_order,
+    plan_chunks,
+    train_chunk,
+)
 
 
 class _RemainingChunks(Sampler[int]):
@@ -77,8 +84,7 @@ class KernelModule(pl.LightningModule):
 class Word2VecModule(KernelModule):
     def __init__(self, state: Word2VecState, tokens: np.ndarray, line_offsets: np.ndarray, chunk_words: int) -> None:
         self.state = state
-        self.tokens = np.ascontiguousarray(tokens, dtype=np.int32)
-        self.offsets = np.ascontiguousarray(line_offsets, dtype=np.int64)
+        self.tokens, self.offsets = in_stream_order(tokens, line_offsets, state.config)
         self.bounds = plan_chunks(self.offsets, chunk_words)
         super().__init__({"V": state.V, "U": state.U}, len(self.bounds) - 1)
         self.total_words = int(self.offsets[-1] - self.offsets[0]) * state.config.epochs

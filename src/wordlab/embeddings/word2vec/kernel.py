@@ -11,14 +11,14 @@ dim 100 that beats a BLAS call, whose overhead is larger than the arithmetic.
 
 Update semantics for one centre position (the maths is in :mod:`.reference`):
 
-- skip-gram, ``window`` order (the default): every context word in the (reduced) window is predicted from the
+- skip-gram, ``window`` order: every context word in the (reduced) window is predicted from the
   centre word's v_c. The gradient for v_c is accumulated over the whole window and applied once at the end, and
   each output row is updated as soon as its prediction is scored. When no output row occurs twice in the window
   this is exactly one SGD step on J = sum_j F(o_j, v_c).
-- skip-gram, ``pairwise`` order (``sg_pairwise``; word2vec.c's and gensim's): for each context word in turn,
-  its own input vector v_o predicts the centre word (negative sampling: the centre plus that pair's noise words;
-  hierarchical softmax: the centre's Huffman path), each output row is updated as it is scored, and v_o takes
-  the pair's gradient at once, before the next pair. A position is then a sequence of SGD steps on
+- skip-gram, ``pairwise`` order (``sg_pairwise``; word2vec.c's and gensim's, and the default): for each context
+  word in turn, its own input vector v_o predicts the centre word (negative sampling: the centre plus that pair's
+  noise words; hierarchical softmax: the centre's Huffman path), each output row is updated as it is scored, and
+  v_o takes the pair's gradient at once, before the next pair. A position is then a sequence of SGD steps on
   F(c, v_{o_j}), one per pair, each taken from where the previous one left V and U; each is exact when the
   pair's own noise words do not repeat (a path never does), whatever repeats across pairs. Both orders make the
   same predictions in number (one per pair) and draw the same random numbers in the same order.

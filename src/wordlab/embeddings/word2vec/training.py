@@ -10,6 +10,11 @@ Inside a chunk the lines are cut into blocks of about ``block_words`` tokens tha
 from a shared counter (dynamic scheduling, like gensim's job queue, so a descheduled thread does not hold up the
 other). Each block has its own generator, seeded from the chunk seed and the block's index, and its own slice of
 the chunk's learning-rate ramp; with ``threads=1`` a run is bit-for-bit reproducible.
+
+The lines are first rearranged so that ``streams`` parts of the corpus are read side by side
+(:func:`stream_blocks`), as word2vec.c's threads and gensim's ``corpus_file`` workers each read their own part of
+the file. With the corpus in its own order, 2 threads took neighbouring blocks of one place, and skip-gram scored
+below gensim's 2 workers on the analogies (issue #14; the README's benchmark notes give the figures).
 """
 
 from __future__ import annotations
@@ -206,6 +211,48 @@ def plan_chunks(line_offsets: np.ndarray, chunk_words: int) -> np.ndarray:
     return _block_bounds(np.asarray(line_offsets, dtype=np.int64), 0, len(line_offsets) - 1, chunk_words)
 
 
+def stream_blocks(line_offsets: np.ndarray, streams: int, block_words: int) -> np.ndarray:
+    """The (start line, end line) runs of the corpus in the order training reads them.
+
+    The corpus is cut into ``streams`` contiguous parts of about equal words, each part into runs of about
+    ``block_words`` tokens, and the parts are read side by side, a run of each in turn (A0 B0 A1 B1 ...). That is
+    how gensim's ``corpus_file`` mode meets the corpus: each of its workers reads its own part of the file, so at
+    any moment the model learns from several distant places. One stream is the corpus in its own order.
+    """
+    offsets = np.asarray(line_offsets, dtype=np.int64)
+    n_lines = len(offsets) - 1
+    targets = offsets[0] + (offsets[-1] - offsets[0]) * np.arange(1, streams) / streams
+    cuts = np.searchsorted(offsets, targets, side="left")
+    edges = np.unique(np.concatenate([[0], cuts, [n_lines]])).astype(np.int64)
+    parts = [
+        _block_bounds(offsets, int(a), int(b), block_words) for a, b in itertools.pairwise(edges.tolist()) if b > a
+    ]
+    runs: list[tuple[int, int]] = []
+    for i in range(max((len(part) - 1 for part in parts), default=0)):
+        runs.extend((int(part[i]), int(part[i + 1])) for part in parts if i + 1 < len(part))
+    return np.array(runs, dtype=np.int64).reshape(-1, 2)
+
+
+def in_stream_order(
+    tokens: np.ndarray, line_offsets: np.ndarray, config: Word2VecConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus rearranged in :func:`stream_blocks`' order (a copy; the same arrays with one stream).
+
+    Every line once, each whole, so the vocabulary, the counts and a line's windows are unchanged; only the order
+    of the lines is. The rearrangement depends on the corpus and the config alone, so a checkpoint's line numbers
+    mean the same lines when a run resumes.
+    """
+    offsets = np.ascontiguousarray(line_offsets, dtype=np.int64)
+    tokens = np.ascontiguousarray(tokens, dtype=np.int32)
+    if config.stream_count == 1 or len(offsets) < 2:
+        return tokens, offsets
+    runs = stream_blocks(offsets, config.stream_count, config.block_words)
+    pieces = [tokens[offsets[a] : offsets[b]] for a, b in runs.tolist()]
+    lengths = [np.diff(offsets[a : b + 1]) for a, b in runs.tolist()]
+    new_offsets = np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64)
+    return np.ascontiguousarray(np.concatenate(pieces), dtype=np.int32), new_offsets
+
+
 def train(
     state: Word2VecState,
     tokens: np.ndarray,
@@ -216,11 +263,11 @@ def train(
 ) -> Progress:
     """Train the whole run (or its remainder after ``progress``); ``on_chunk`` returning False stops early.
 
-    This is the loop a LightningModule would run one chunk per step; the benchmark and the tests use it.
+    This is the loop a LightningModule would run one chunk per step; the benchmark and the tests use it. The corpus
+    is read in :func:`in_stream_order`, so ``progress.line`` counts lines in that order.
     """
     config = state.config
-    tokens = np.ascontiguousarray(tokens, dtype=np.int32)
-    offsets = np.ascontiguousarray(line_offsets, dtype=np.int64)
+    tokens, offsets = in_stream_order(tokens, line_offsets, config)
     progress = dataclasses.replace(progress) if progress is not None else Progress()
     epoch_words = int(offsets[-1] - offsets[0])
     total_words = epoch_words * config.epochs
