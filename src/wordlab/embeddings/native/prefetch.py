@@ -6,6 +6,12 @@ per nonzero, and a miss to memory (~200 ns here) costs more than the arithmetic 
 rows of the next prediction (or of a nonzero a few steps ahead) while computing the current one keeps several
 misses in flight instead of stalling on each in turn. A prefetch is only a hint: it never faults and never changes
 results.
+
+word2vec writes every row it prefetches, and its threads write the same rows (Hogwild), so its rows are prefetched
+for writing (``prefetchw`` on x86): the line arrives owned by this core, where a read prefetch brings a shared copy
+and the write that follows must then take the line from the other core in a second round trip. On this machine's
+2 virtual cores that halved 2-thread skip-gram's speed whenever the cores were placed apart (issue #14: the
+README's benchmark notes give the figures).
 """
 
 from __future__ import annotations
@@ -18,18 +24,22 @@ from numba.extending import intrinsic
 CACHE_LINE = 64
 
 
-def _emit_prefetch(builder, address):
-    """Call ``llvm.prefetch`` on a byte pointer: read access (0), keep in all cache levels (3), data cache (1)."""
+READ, WRITE = 0, 1
+
+
+def _emit_prefetch(builder, address, access=READ):
+    """Call ``llvm.prefetch`` on a byte pointer: read or write access, keep in all cache levels (3), data cache (1)."""
     i32 = ir.IntType(32)
     function = cgutils.get_or_insert_function(
         builder.module, ir.FunctionType(ir.VoidType(), [address.type, i32, i32, i32]), "llvm.prefetch.p0"
     )
-    builder.call(function, [address, i32(0), i32(3), i32(1)])
+    builder.call(function, [address, i32(access), i32(3), i32(1)])
 
 
 @intrinsic
-def prefetch_row(typingctx, matrix, row):
-    """Hint the CPU to bring every cache line of ``matrix[row, :]`` (C-contiguous) into L1; no effect on values."""
+def prefetch_row_for_write(typingctx, matrix, row):
+    """Hint the CPU to bring every cache line of ``matrix[row, :]`` (C-contiguous) into L1, owned by this core for the
+    write that follows; no effect on values."""
     if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and isinstance(row, types.Integer)):
         return None
     signature = types.void(matrix, row)
@@ -48,9 +58,9 @@ def prefetch_row(typingctx, matrix, row):
         row_bytes = builder.mul(shape[1], ir.Constant(index.type, array_type.dtype.bitwidth // 8))
         step = ir.Constant(index.type, CACHE_LINE)
         with cgutils.for_range_slice(builder, ir.Constant(index.type, 0), row_bytes, step) as (offset, _):
-            _emit_prefetch(builder, builder.gep(byte_ptr, [offset]))
+            _emit_prefetch(builder, builder.gep(byte_ptr, [offset]), WRITE)
         last = builder.sub(row_bytes, ir.Constant(index.type, 1))  # the row may straddle one more line
-        _emit_prefetch(builder, builder.gep(byte_ptr, [last]))
+        _emit_prefetch(builder, builder.gep(byte_ptr, [last]), WRITE)
         return context.get_dummy_value()
 
     return signature, codegen

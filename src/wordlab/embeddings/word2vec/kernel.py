@@ -29,7 +29,8 @@ Update semantics for one centre position (the maths is in :mod:`.reference`):
 
 Memory, not arithmetic, bounds the speed: each prediction reads a random row of U, far larger than the caches.
 A position's predictions are therefore drawn first, and the rows of the next group (a context word's
-predictions) are prefetched while the current group is computed (see :mod:`.prefetch`).
+predictions) are prefetched while the current group is computed, for writing, since every row read is then
+updated (see :mod:`wordlab.embeddings.native.prefetch`).
 
 Learning rate: linear from ``alpha_start`` to ``alpha_end`` across the raw tokens of the call, refreshed at
 every sentence. Sigmoid: exact, with the score clamped to +-20 (sigma is then 1 or 0 in float32 anyway).
@@ -43,7 +44,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from wordlab.embeddings.native.prefetch import prefetch_row
+from wordlab.embeddings.native.prefetch import prefetch_row_for_write
 
 LOSS_NEGATIVE = 0
 LOSS_HIERARCHICAL = 1
@@ -167,9 +168,10 @@ def _predict_group(U, scratch, start, end, alpha, compute_loss):
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _prefetch_group(U, targets, start, end):
-    # prefetch_row is a numba @intrinsic: numba supplies its typing context, which mypy sees as a missing argument
+    # prefetch_row_for_write is a numba @intrinsic: numba supplies its typing context, which mypy sees as a
+    # missing argument
     for n in range(start, end):
-        prefetch_row(U, targets[n])  # type: ignore[call-arg]
+        prefetch_row_for_write(U, targets[n])  # type: ignore[call-arg]
 
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
@@ -387,7 +389,7 @@ def train_lines(
                 hi = min(n, i + window + 1 - b)
                 if skipgram and not sg_pairwise:
                     if i + 1 < n:
-                        prefetch_row(V, sentence[i + 1])  # type: ignore[call-arg]  # the next centre's input vector
+                        prefetch_row_for_write(V, sentence[i + 1])  # type: ignore[call-arg]  # the next centre's input vector
                     part, made, state = _skipgram_position(
                         V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
                     )
@@ -395,7 +397,7 @@ def train_lines(
                     # CBOW and pairwise skip-gram read the context words' input vectors: prefetch the one the
                     # window reaches next
                     if i + window + 1 < n:
-                        prefetch_row(V, sentence[i + window + 1])  # type: ignore[call-arg]
+                        prefetch_row_for_write(V, sentence[i + window + 1])  # type: ignore[call-arg]
                     if skipgram:
                         part, made, state = _skipgram_pairwise_position(
                             V, U, sentence, i, lo, hi, tables, scratch, alpha, state, compute_loss
