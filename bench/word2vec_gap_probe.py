@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import word2vec_vs_gensim as bench
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.config import SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, chunk_seed, in_stream_order, plan_chunks, train_chunk
 
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     defaults = Word2VecConfig()
     parser.add_argument("--streams", type=int, default=None)
     parser.add_argument("--architecture", choices=["skipgram", "cbow"], default="skipgram")
-    parser.add_argument("--sg-update", choices=["window", "pairwise"], default=str(defaults.sg_update))
+    parser.add_argument("--sg-update", choices=[u.value for u in SkipgramUpdate], default=str(defaults.sg_update))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gensim's workers the schedule imitates")
     parser.add_argument("--epochs", type=int, default=5)

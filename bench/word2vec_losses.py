@@ -26,7 +26,7 @@ import numpy as np
 
 from word2vec_vs_gensim import _sentences, keyed_vectors  # the same sentences (10,000-token cut) as the main benchmark
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.config import SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--architectures", default="skipgram,cbow")
     parser.add_argument("--wordsim", type=Path, default=DATA / "similarity" / "wordsim353.tsv")
     defaults = Word2VecConfig()
-    parser.add_argument("--sg-update", choices=["window", "pairwise"], default=str(defaults.sg_update))
+    parser.add_argument("--sg-update", choices=[u.value for u in SkipgramUpdate], default=str(defaults.sg_update))
     parser.add_argument("--streams", type=int, default=None)
     args = parser.parse_args(argv)
 

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.word2vec.config import Word2VecConfig
+from wordlab.embeddings.word2vec.config import SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 from wordlab.report.spread import seed_summary
 from wordlab.text.vectors import Vectors
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=1, help="seeds per model: --seed .. --seed + N - 1")
     defaults = Word2VecConfig()
     parser.add_argument(
-        "--sg-update", choices=["window", "pairwise"], default=str(defaults.sg_update),
+        "--sg-update", choices=[u.value for u in SkipgramUpdate], default=str(defaults.sg_update),
         help="wordlab's skip-gram update order (default: wordlab's)",
     )  # fmt: skip
     parser.add_argument(
