@@ -53,12 +53,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="gensim's workers the schedule imitates")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--alpha", type=float, default=None, help="default: wordlab's for the architecture")
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
-    parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
-    parser.add_argument("--wordsim", type=Path, default=data / "similarity" / "wordsim353.tsv")
-    parser.add_argument("--simlex", type=Path, default=data / "similarity" / "simlex999.txt")
+    bench.add_evaluation_arguments(parser)
     parser.add_argument("--restrict-vocab", type=int, default=30_000)
     args = parser.parse_args(argv)
+    bench.check_evaluation_files(parser, args)
     if args.alpha is None:
         args.alpha = Word2VecConfig(architecture=args.architecture).learning_rate
     end_alpha = args.alpha * 1e-4

@@ -14,8 +14,9 @@ gensim's job-producer thread included) are reported too.
 
 Quality: Google analogies (``restrict_vocab`` most frequent words, gensim's evaluator; the total and each
 section) and the Spearman correlation on WordSim-353 and SimLex-999, all scored by the same code (gensim's) on
-each model's input vectors. ``--save-vectors DIR`` keeps wordlab's vectors of the first seed (word2vec binary
-``DIR/<model>.bin``), e.g. for the NER stage.
+each model's input vectors. The three files come from ``WORDLAB_DATA_DIR`` (else the offline mirror beside the
+project) and are checked before anything trains. ``--save-vectors DIR`` keeps wordlab's vectors of the first seed
+(word2vec binary ``DIR/<model>.bin``), e.g. for the NER stage. ``word2vec_pool.py`` pools several runs' lines.
 
 One seed's difference between the two is within the noise of either (a few tenths of a point on the analogies),
 so ``--seeds N`` trains both tools with the seeds ``--seed`` .. ``--seed + N - 1`` in turn, in the same process
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -64,6 +66,24 @@ def _write_corpus_file(path: Path, sentences: list[list[str]]) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for sentence in sentences:
             handle.write(" ".join(sentence) + "\n")
+
+
+def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
+    """The analogy and similarity files; the data folder is ``WORDLAB_DATA_DIR`` (as the pipeline reads it), else the
+    offline mirror beside the project."""
+    mirror = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = Path(os.environ.get("WORDLAB_DATA_DIR", mirror))
+    parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
+    parser.add_argument("--wordsim", type=Path, default=data / "similarity" / "wordsim353.tsv")
+    parser.add_argument("--simlex", type=Path, default=data / "similarity" / "simlex999.txt")
+
+
+def check_evaluation_files(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Stop at start-up, not after the first model has trained for minutes, when an evaluation file is missing."""
+    for option in ("analogy", "wordsim", "simlex"):
+        path = getattr(args, option)
+        if not path.is_file():
+            parser.error(f"--{option}: no file {path} (set WORDLAB_DATA_DIR to the data folder, or pass the path)")
 
 
 def keyed_vectors(words: list[str], vectors: np.ndarray) -> Any:
@@ -164,15 +184,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gensim-input", choices=["iterable", "file"], default="file", help="file: corpus_file mode")
     parser.add_argument("--repeats", type=int, default=1, help="timed runs of each per seed (scores from the first)")
     parser.add_argument("--skip", choices=["", "gensim", "wordlab"], default="")
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
-    parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
-    parser.add_argument("--wordsim", type=Path, default=data / "similarity" / "wordsim353.tsv")
-    parser.add_argument("--simlex", type=Path, default=data / "similarity" / "simlex999.txt")
+    add_evaluation_arguments(parser)
     parser.add_argument("--restrict-vocab", type=int, default=30_000)
     parser.add_argument("--save-vectors", type=Path, default=None, help="folder for wordlab's <model>.bin")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.repeats < 1:
         parser.error("--seeds and --repeats must be positive")
+    check_evaluation_files(parser, args)
     logging.basicConfig(level=logging.WARNING)
 
     corpus = PreparedCorpus.load(args.corpus)
