@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from wordlab.io import read_json_lines
+
 FIGURES = ("analogy", "wordsim353", "simlex999")
 ONE_SIDED = {"analogy"}  # a margin below gensim's; the similarities' margins go both ways
 
@@ -35,13 +37,11 @@ def read_runs(paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
     """The JSON lines of the files, per model, in file order; a line without both tools is an error."""
     runs: dict[str, list[dict[str, Any]]] = {}
     for path in paths:
-        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise SystemExit(f"{path}:{number}: not a JSON line ({error.msg})") from None
+        try:
+            lines = list(read_json_lines(path))
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
+        for number, line in lines:
             if not all(set(line.get(name, {})) >= {"wordlab", "gensim"} for name in FIGURES):
                 raise SystemExit(f"{path}:{number}: a line of word2vec_vs_gensim.py with both tools is needed")
             runs.setdefault(line["model"], []).append(line)

@@ -1,4 +1,4 @@
-"""Atomic file output.
+"""Atomic file output, and reading JSON-lines results with errors that name the line.
 
 A stage that dies half-way must never leave a file that looks finished: DVC would cache it and the next stage
 would read it. Everything wordlab writes goes to a temporary name beside the target and is renamed into place
@@ -86,3 +86,16 @@ def sha256_of(path: str | Path, block_size: int = 1 << 20) -> str:
         while block := handle.read(block_size):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, record) for each non-blank line of a JSON-lines results file; a line that is not JSON raises
+    ValueError naming the file and the line, so a hand-edited results file is easy to mend."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from None

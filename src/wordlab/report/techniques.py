@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from wordlab.io import read_json_lines
 from wordlab.report.spread import seed_summary
 
 RunKey = tuple[str, str, int]
@@ -31,13 +32,7 @@ def read_technique_runs(path: Path) -> dict[RunKey, dict[str, Any]]:
     """The runs in a results file by (technique, task, seed), in file order; a bad line names the file and line."""
     runs: dict[RunKey, dict[str, Any]] = {}
     where: dict[RunKey, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from None
+    for number, record in read_json_lines(path):
         missing = [name for name in RUN_FIELDS if not isinstance(record, dict) or name not in record]
         if missing:
             raise ValueError(f"{path}:{number}: a technique run without {', '.join(missing)}")
