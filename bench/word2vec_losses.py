@@ -24,12 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from word2vec_vs_gensim import _sentences, keyed_vectors  # the same sentences (10,000-token cut) as the main benchmark
+# the same sentences (10,000-token cut) and data folder as the main benchmark
+from word2vec_vs_gensim import _sentences, check_evaluation_files, data_dir, keyed_vectors
 from wordlab.corpus.format import PreparedCorpus
 from wordlab.embeddings.word2vec.config import SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _wordsim(words: list[str], vectors: np.ndarray, path: Path) -> float:
@@ -95,11 +94,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chunk-words", type=int, default=50_000)
     parser.add_argument("--losses", default="negative_sampling,hierarchical_softmax,softmax")
     parser.add_argument("--architectures", default="skipgram,cbow")
-    parser.add_argument("--wordsim", type=Path, default=DATA / "similarity" / "wordsim353.tsv")
+    parser.add_argument("--wordsim", type=Path, default=data_dir() / "similarity" / "wordsim353.tsv")
     defaults = Word2VecConfig()
     parser.add_argument("--sg-update", choices=[u.value for u in SkipgramUpdate], default=str(defaults.sg_update))
     parser.add_argument("--streams", type=int, default=None)
     args = parser.parse_args(argv)
+    check_evaluation_files(parser, args, ("wordsim",))
 
     corpus = PreparedCorpus.load(args.corpus)
     tokens = np.ascontiguousarray(corpus.tokens(), dtype=np.int32)

@@ -44,13 +44,16 @@ from typing import Any
 
 import numpy as np
 
+from wordlab.config import DataConfig
 from wordlab.corpus.format import PreparedCorpus
 from wordlab.embeddings.word2vec.config import SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 from wordlab.report.spread import seed_summary
+from wordlab.stage import DATA_DIR_VARIABLE
 from wordlab.text.vectors import Vectors
 
 MAX_SENTENCE = 10_000
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _sentences(words: list[str], tokens: np.ndarray, offsets: np.ndarray) -> list[list[str]]:
@@ -68,19 +71,27 @@ def _write_corpus_file(path: Path, sentences: list[list[str]]) -> None:
             handle.write(" ".join(sentence) + "\n")
 
 
+def data_dir() -> Path:
+    """The datasets folder as the pipeline finds it: ``WORDLAB_DATA_DIR``, else the config's default ``data.dir``
+    (the offline mirror beside the project)."""
+    return Path(os.environ.get(DATA_DIR_VARIABLE) or PROJECT / DataConfig.dir).expanduser().resolve()
+
+
 def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
-    """The analogy and similarity files; the data folder is ``WORDLAB_DATA_DIR`` (as the pipeline reads it), else the
-    offline mirror beside the project."""
-    mirror = Path(__file__).resolve().parents[2] / "shared" / "data"
-    data = Path(os.environ.get("WORDLAB_DATA_DIR", mirror))
+    """The analogy and similarity files, from :func:`data_dir`."""
+    data = data_dir()
     parser.add_argument("--analogy", type=Path, default=data / "analogy" / "questions-words.txt")
     parser.add_argument("--wordsim", type=Path, default=data / "similarity" / "wordsim353.tsv")
     parser.add_argument("--simlex", type=Path, default=data / "similarity" / "simlex999.txt")
 
 
-def check_evaluation_files(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def check_evaluation_files(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    options: tuple[str, ...] = ("analogy", "wordsim", "simlex"),
+) -> None:
     """Stop at start-up, not after the first model has trained for minutes, when an evaluation file is missing."""
-    for option in ("analogy", "wordsim", "simlex"):
+    for option in options:
         path = getattr(args, option)
         if not path.is_file():
             parser.error(f"--{option}: no file {path} (set WORDLAB_DATA_DIR to the data folder, or pass the path)")
