@@ -27,7 +27,7 @@ import numpy as np
 # the same sentences (10,000-token cut) and data folder as the main benchmark
 from word2vec_vs_gensim import _sentences, check_evaluation_files, data_dir, keyed_vectors
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.word2vec.config import SkipgramUpdate, Word2VecConfig
+from wordlab.embeddings.word2vec.config import InitialVectors, RateSchedule, SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 
 
@@ -38,7 +38,7 @@ def _wordsim(words: list[str], vectors: np.ndarray, path: Path) -> float:
 def _wordlab(architecture: str, loss: str, corpus: PreparedCorpus, tokens, offsets, args) -> dict[str, Any]:
     config = Word2VecConfig(
         architecture=architecture, loss=loss, epochs=args.epochs, threads=args.threads, seed=args.seed,
-        sg_update=args.sg_update, streams=args.streams,
+        sg_update=args.sg_update, streams=args.streams, schedule=args.schedule, init=args.init,
     )  # fmt: skip
     warm = Word2VecState.create(corpus.counts, config)
     train_chunk(warm, tokens, offsets, 0, 1, 0.01, 0.01, 0)  # compile the kernel outside the timing
@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     defaults = Word2VecConfig()
     parser.add_argument("--sg-update", choices=[u.value for u in SkipgramUpdate], default=str(defaults.sg_update))
     parser.add_argument("--streams", type=int, default=None)
+    parser.add_argument("--schedule", choices=[s.value for s in RateSchedule], default=str(defaults.schedule))
+    parser.add_argument("--init", choices=[i.value for i in InitialVectors], default=str(defaults.init))
     args = parser.parse_args(argv)
     check_evaluation_files(parser, args, ("wordsim",))
 
@@ -108,8 +110,13 @@ def main(argv: list[str] | None = None) -> None:
     for architecture in args.architectures.split(","):
         for loss in args.losses.split(","):
             line: dict[str, Any] = {"architecture": architecture, "loss": loss, "vocab": len(corpus.words)}
-            streams = Word2VecConfig(architecture=architecture, streams=args.streams).stream_count
-            line.update(sg_update=args.sg_update if architecture == "skipgram" else None, streams=streams)
+            ours = Word2VecConfig(
+                architecture=architecture, streams=args.streams, schedule=args.schedule, init=args.init
+            )
+            line.update(
+                sg_update=args.sg_update if architecture == "skipgram" else None, streams=ours.stream_count,
+                schedule=ours.schedule, init=ours.init,
+            )  # fmt: skip
             if loss == "softmax":
                 budget = args.softmax_words_skipgram if architecture == "skipgram" else args.softmax_words
                 lines = int(np.searchsorted(offsets, budget, side="right"))

@@ -79,7 +79,7 @@ def test_planted_neighbours_are_nearest(
 
 
 def test_initialisation_is_word2vecs() -> None:
-    config = Word2VecConfig(dim=50)
+    config = Word2VecConfig(dim=50, init="word2vec")
     state = Word2VecState.create(np.arange(300, 0, -1), config)
     assert state.V.dtype == np.float32 and state.V.shape == (300, 50)
     assert np.abs(state.V).max() <= 0.5 / 50 and np.abs(state.V).max() > 0.45 / 50
@@ -162,7 +162,9 @@ def test_streams_change_only_the_order_of_the_lines() -> None:
     """Training with two streams is training the corpus reordered by hand (the halves' runs alternating), bit for
     bit with one thread: the option reorders lines and touches nothing else."""
     tokens, offsets, counts, _ = _planted_corpus(60)  # 600 tokens; halves of 30 lines, runs of 10 lines
-    config = Word2VecConfig(dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=100, streams=2)
+    config = Word2VecConfig(
+        dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=100, streams=2, schedule="run"
+    )
     order = [line for i in range(3) for start in (10 * i, 30 + 10 * i) for line in range(start, start + 10)]
     by_hand = np.concatenate([tokens[offsets[i] : offsets[i + 1]] for i in order])
     streamed = Word2VecState.create(counts, config)
@@ -177,12 +179,52 @@ def test_streams_change_only_the_order_of_the_lines() -> None:
 
 
 def test_learning_rate_decays_linearly_to_its_floor() -> None:
-    config = Word2VecConfig(alpha=0.05)
-    assert alpha_at(config, 0, 1000) == 0.05
-    assert alpha_at(config, 250, 1000) == pytest.approx(0.0375)
-    assert alpha_at(config, 1000, 1000) == pytest.approx(0.05 * 1e-4)
+    config = Word2VecConfig(alpha=0.05, epochs=4, schedule="run")
+    assert alpha_at(config, 0, 0, 1000) == 0.05
+    assert alpha_at(config, 1, 250, 1000) == pytest.approx(0.05 * (1 - 1.25 / 4))
+    assert alpha_at(config, 3, 1000, 1000) == pytest.approx(0.05 * 1e-4)
     assert Word2VecConfig(architecture="cbow").learning_rate > Word2VecConfig().learning_rate == 0.025
     assert Word2VecConfig().stream_count == 2 and Word2VecConfig(architecture="cbow").stream_count == 1
+
+
+def _gensim_corpus_file_rate(start: float, end: float, epoch: int, epochs: int, worker_share: float) -> float:
+    """gensim 4.4's ``get_next_alpha`` (word2vec_corpusfile.pyx), restated: a worker's progress is the part of the
+    whole corpus it has read in this epoch."""
+    progress = (epoch + worker_share) / epochs
+    return max(end, start - (start - end) * progress)
+
+
+@pytest.mark.parametrize("streams", [1, 2, 3])
+def test_stream_schedule_is_gensims_corpus_file_rate(streams: int) -> None:
+    # with the streams read side by side, a stream at fraction f of its part has read f/streams of the corpus, as
+    # one of gensim's `streams` workers at fraction f of its part of the file
+    config = Word2VecConfig(alpha=0.025, epochs=5, schedule="stream", streams=streams)
+    linear = dataclasses.replace(config, schedule="run")
+    for epoch in range(5):
+        for done in (0, 1, 250, 999, 1000):
+            ours = alpha_at(config, epoch, done, 1000)
+            theirs = _gensim_corpus_file_rate(0.025, 0.025 * 1e-4, epoch, 5, done / 1000 / streams)
+            assert ours == pytest.approx(theirs, abs=3e-6)  # gensim decays to min_alpha, we to alpha * ratio
+            if streams == 1:
+                assert ours == pytest.approx(alpha_at(linear, epoch, done, 1000), rel=1e-12)
+    if streams > 1:  # a sawtooth: the end of an epoch above the start of the next, the run ending above the floor
+        assert alpha_at(config, 0, 1000, 1000) > alpha_at(config, 1, 0, 1000)
+        assert alpha_at(config, 4, 1000, 1000) == pytest.approx(0.025 * (1 - (4 + 1 / streams) / 5))
+    assert Word2VecConfig().schedule == Word2VecConfig(architecture="cbow").schedule == "run"
+
+
+def test_gensim_starting_vectors_are_gensims_own_draws() -> None:
+    from gensim.models.keyedvectors import prep_vectors
+
+    counts = np.array([9, 7, 5, 3, 1])
+    ours = Word2VecState.create(counts, Word2VecConfig(dim=8, seed=7, init="gensim")).V
+    np.testing.assert_array_equal(ours, prep_vectors((5, 8), seed=7))
+    assert np.abs(ours).max() < 1 / 8 and np.abs(ours).max() > 0.5 / 8
+    assert Word2VecConfig().init == Word2VecConfig(architecture="cbow").init == "word2vec"
+    with pytest.raises(ValueError, match="init must be one of"):
+        Word2VecConfig(init="glorot")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        Word2VecConfig(schedule="cosine")  # type: ignore[arg-type]
 
 
 def test_chunk_tallies_and_validation() -> None:

@@ -87,16 +87,16 @@ class Word2VecModule(KernelModule):
         self.tokens, self.offsets = in_stream_order(tokens, line_offsets, state.config)
         self.bounds = plan_chunks(self.offsets, chunk_words)
         super().__init__({"V": state.V, "U": state.U}, len(self.bounds) - 1)
-        self.total_words = int(self.offsets[-1] - self.offsets[0]) * state.config.epochs
+        self.epoch_words = int(self.offsets[-1] - self.offsets[0])
 
     def training_step(self, chunk: torch.Tensor, batch_idx: int) -> torch.Tensor:
         epoch, index = self.current_epoch, int(chunk)
-        words_done = int(self.progress[2])
         config = self.state.config
         start, end = int(self.bounds[index]), int(self.bounds[index + 1])
         words = int(self.offsets[end] - self.offsets[start])
-        alpha = alpha_at(config, words_done, self.total_words)
-        end_alpha = alpha_at(config, words_done + words, self.total_words)
+        before, after = int(self.offsets[start] - self.offsets[0]), int(self.offsets[end] - self.offsets[0])
+        alpha = alpha_at(config, epoch, before, self.epoch_words)
+        end_alpha = alpha_at(config, epoch, after, self.epoch_words)
         seed = chunk_seed(config.seed, epoch, start)
         result = train_chunk(self.state, self.tokens, self.offsets, start, end, alpha, end_alpha, seed)
         self._advance(index, words)

@@ -52,6 +52,29 @@ class SkipgramUpdate(StrEnum):
     pairwise = "pairwise"
 
 
+class RateSchedule(StrEnum):
+    """How the learning rate falls from ``alpha`` to ``alpha * min_alpha_ratio``.
+
+    ``run``: linearly over the whole run, as word2vec.c does and gensim documents. ``stream``: as gensim's
+    ``corpus_file`` mode applies it with one worker per stream. Each worker measures its progress as its own share
+    of the corpus over the whole corpus (``get_next_alpha`` in ``word2vec_corpusfile.pyx``), so within an epoch the
+    rate falls only 1/streams of the way the linear schedule does, and each epoch starts where the linear schedule
+    would: a sawtooth with a higher mean, ending at ``alpha * (1 - (epochs - 1 + 1/streams) / epochs)``. With one
+    stream the two are the same.
+    """
+
+    run = "run"
+    stream = "stream"
+
+
+class InitialVectors(StrEnum):
+    """The input vectors' starting values: ``word2vec`` uniform in +-0.5/dim (word2vec.c), ``gensim`` uniform in
+    +-1/dim, drawn as gensim 4's ``prep_vectors`` draws them. The output vectors start at zero either way."""
+
+    word2vec = "word2vec"
+    gensim = "gensim"
+
+
 # Skip-gram: word2vec's and gensim's 0.025. CBOW: word2vec.c's 0.05 (with its update, cbow_update="word2vec"),
 # which on enwiki-17m (5 epochs) scores 36.4% on the analogies against 32.1% for gensim's default 0.025, and
 # what gensim itself scores at 0.05 (36.4%); see bench/word2vec_vs_gensim.py.
@@ -82,10 +105,15 @@ class Word2VecConfig:
     # Words rarer than this in the prepared vocabulary are dropped from training, as word2vec's min_count.
     min_count: int = 5
     epochs: int = 5
-    # Initial learning rate (null: DEFAULT_ALPHA of the architecture), decayed linearly to alpha * min_alpha_ratio
-    # over the run, as word2vec.c.
+    # Initial learning rate (null: DEFAULT_ALPHA of the architecture), decayed to alpha * min_alpha_ratio as
+    # ``schedule`` says.
     alpha: float | None = None
     min_alpha_ratio: float = 1e-4
+    # run | stream (RateSchedule). gensim's corpus_file rate and starting vectors did not lift skip-gram's WS-353
+    # to gensim's over nine seeds and cost it 0.005 SimLex (issue #14, the README's benchmark notes), so both
+    # architectures keep word2vec.c's, the published settings.
+    schedule: RateSchedule = RateSchedule.run
+    init: InitialVectors = InitialVectors.word2vec  # word2vec | gensim (InitialVectors)
     # 1 is bit-for-bit reproducible; 2 uses both cores Hogwild-style (as gensim and word2vec.c), whose results
     # vary slightly from run to run.
     threads: int = 2
@@ -109,6 +137,8 @@ class Word2VecConfig:
         object.__setattr__(self, "loss", as_choice(Word2VecLoss, self.loss, "loss"))
         object.__setattr__(self, "cbow_update", as_choice(CbowUpdate, self.cbow_update, "cbow_update"))
         object.__setattr__(self, "sg_update", as_choice(SkipgramUpdate, self.sg_update, "sg_update"))
+        object.__setattr__(self, "schedule", as_choice(RateSchedule, self.schedule, "schedule"))
+        object.__setattr__(self, "init", as_choice(InitialVectors, self.init, "init"))
         if self.dim < 1 or self.window < 1 or self.epochs < 1 or self.threads < 1 or self.max_sentence_len < 1:
             raise ValueError("dim, window, epochs, threads and max_sentence_len must be positive")
         if self.loss is Word2VecLoss.negative_sampling and self.negatives < 1:

@@ -31,7 +31,15 @@ from pathlib import Path
 import numpy as np
 
 from wordlab.embeddings.word2vec import kernel
-from wordlab.embeddings.word2vec.config import Architecture, CbowUpdate, SkipgramUpdate, Word2VecConfig, Word2VecLoss
+from wordlab.embeddings.word2vec.config import (
+    Architecture,
+    CbowUpdate,
+    InitialVectors,
+    RateSchedule,
+    SkipgramUpdate,
+    Word2VecConfig,
+    Word2VecLoss,
+)
 from wordlab.embeddings.word2vec.huffman import build_huffman_tree
 from wordlab.embeddings.word2vec.sampling import alias_table, mix_seed, noise_weights, subsample_thresholds
 from wordlab.io import atomic_path
@@ -77,10 +85,18 @@ class Word2VecState:
 
     @classmethod
     def create(cls, counts: np.ndarray, config: Word2VecConfig) -> Word2VecState:
-        """word2vec's initialisation: V uniform in (-0.5/dim, 0.5/dim), U zeros."""
+        """V uniform in (-0.5/dim, 0.5/dim) (word2vec.c) or (-1/dim, 1/dim) (gensim 4), U zeros."""
         counts = np.asarray(counts, dtype=np.int64)
         rng = np.random.default_rng(config.seed)
-        V = ((rng.random((len(counts), config.dim)) - 0.5) / config.dim).astype(config.dtype)
+        shape = (len(counts), config.dim)
+        if config.init is InitialVectors.gensim:  # the draws of gensim's prep_vectors, in its order
+            V = rng.random(shape, dtype=np.float32)
+            V *= 2.0
+            V -= 1.0
+            V /= config.dim
+            V = V.astype(config.dtype)
+        else:
+            V = ((rng.random(shape) - 0.5) / config.dim).astype(config.dtype)
         n_out = len(counts) - 1 if config.loss is Word2VecLoss.hierarchical_softmax else len(counts)
         U = np.zeros((n_out, config.dim), dtype=config.dtype)
         return cls(config, counts, V, U, SamplingTables.build(counts, config))
@@ -104,10 +120,18 @@ def chunk_seed(run_seed: int, epoch: int, start_line: int) -> int:
     return mix_seed(run_seed, epoch, start_line)
 
 
-def alpha_at(config: Word2VecConfig, words_done: int, total_words: int) -> float:
-    """Linear decay over the run, floored at ``alpha * min_alpha_ratio`` (word2vec.c's schedule)."""
+def alpha_at(config: Word2VecConfig, epoch: int, epoch_words_done: int, epoch_words: int) -> float:
+    """The rate after ``epoch_words_done`` of ``epoch``'s words, floored at ``alpha * min_alpha_ratio``.
+
+    ``run``: linear over the run (word2vec.c). ``stream``: each stream's progress counts as its share of the epoch
+    over the whole epoch, as each of gensim's ``corpus_file`` workers counts its part of the file.
+    """
     alpha = config.learning_rate
-    return alpha * max(1.0 - words_done / max(total_words, 1), config.min_alpha_ratio)
+    if config.schedule is RateSchedule.stream:
+        done = epoch + epoch_words_done / max(epoch_words, 1) / config.stream_count
+        return alpha * max(1.0 - done / config.epochs, config.min_alpha_ratio)
+    words_done = epoch * epoch_words + epoch_words_done
+    return alpha * max(1.0 - words_done / max(epoch_words * config.epochs, 1), config.min_alpha_ratio)
 
 
 def train_chunk(
@@ -270,7 +294,6 @@ def train(
     tokens, offsets = in_stream_order(tokens, line_offsets, config)
     progress = dataclasses.replace(progress) if progress is not None else Progress()
     epoch_words = int(offsets[-1] - offsets[0])
-    total_words = epoch_words * config.epochs
     bounds = plan_chunks(offsets, chunk_words)
     while progress.epoch < config.epochs:
         for start, end in itertools.pairwise(bounds):
@@ -278,10 +301,11 @@ def train(
                 continue
             start = max(int(start), progress.line)
             words = int(offsets[end] - offsets[start])
+            before, after = int(offsets[start] - offsets[0]), int(offsets[end] - offsets[0])
             result = train_chunk(
                 state, tokens, offsets, start, int(end),
-                alpha_at(config, progress.words_done, total_words),
-                alpha_at(config, progress.words_done + words, total_words),
+                alpha_at(config, progress.epoch, before, epoch_words),
+                alpha_at(config, progress.epoch, after, epoch_words),
                 chunk_seed(config.seed, progress.epoch, start),
             )  # fmt: skip
             progress.line = int(end)
