@@ -79,7 +79,7 @@ def test_planted_neighbours_are_nearest(
 
 
 def test_initialisation_is_word2vecs() -> None:
-    config = Word2VecConfig(dim=50, init="word2vec")
+    config = Word2VecConfig(dim=50)
     state = Word2VecState.create(np.arange(300, 0, -1), config)
     assert state.V.dtype == np.float32 and state.V.shape == (300, 50)
     assert np.abs(state.V).max() <= 0.5 / 50 and np.abs(state.V).max() > 0.45 / 50
@@ -162,9 +162,7 @@ def test_streams_change_only_the_order_of_the_lines() -> None:
     """Training with two streams is training the corpus reordered by hand (the halves' runs alternating), bit for
     bit with one thread: the option reorders lines and touches nothing else."""
     tokens, offsets, counts, _ = _planted_corpus(60)  # 600 tokens; halves of 30 lines, runs of 10 lines
-    config = Word2VecConfig(
-        dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=100, streams=2, schedule="run"
-    )
+    config = Word2VecConfig(dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=100, streams=2)
     order = [line for i in range(3) for start in (10 * i, 30 + 10 * i) for line in range(start, start + 10)]
     by_hand = np.concatenate([tokens[offsets[i] : offsets[i + 1]] for i in order])
     streamed = Word2VecState.create(counts, config)

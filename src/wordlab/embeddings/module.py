@@ -27,7 +27,7 @@ from wordlab.embeddings.glove.training import plan_chunks as plan_pair_chunks
 from wordlab.embeddings.glove.training import train_chunk as train_glove_chunk
 from wordlab.embeddings.word2vec.training import (
     Word2VecState,
-    alpha_at,
+    chunk_alphas,
     chunk_seed,
     in_stream_order,
     plan_chunks,
@@ -87,16 +87,13 @@ class Word2VecModule(KernelModule):
         self.tokens, self.offsets = in_stream_order(tokens, line_offsets, state.config)
         self.bounds = plan_chunks(self.offsets, chunk_words)
         super().__init__({"V": state.V, "U": state.U}, len(self.bounds) - 1)
-        self.epoch_words = int(self.offsets[-1] - self.offsets[0])
 
     def training_step(self, chunk: torch.Tensor, batch_idx: int) -> torch.Tensor:
         epoch, index = self.current_epoch, int(chunk)
         config = self.state.config
         start, end = int(self.bounds[index]), int(self.bounds[index + 1])
         words = int(self.offsets[end] - self.offsets[start])
-        before, after = int(self.offsets[start] - self.offsets[0]), int(self.offsets[end] - self.offsets[0])
-        alpha = alpha_at(config, epoch, before, self.epoch_words)
-        end_alpha = alpha_at(config, epoch, after, self.epoch_words)
+        alpha, end_alpha = chunk_alphas(config, self.offsets, epoch, start, end)
         seed = chunk_seed(config.seed, epoch, start)
         result = train_chunk(self.state, self.tokens, self.offsets, start, end, alpha, end_alpha, seed)
         self._advance(index, words)

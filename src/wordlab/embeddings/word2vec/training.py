@@ -89,12 +89,8 @@ class Word2VecState:
         counts = np.asarray(counts, dtype=np.int64)
         rng = np.random.default_rng(config.seed)
         shape = (len(counts), config.dim)
-        if config.init is InitialVectors.gensim:  # the draws of gensim's prep_vectors, in its order
-            V = rng.random(shape, dtype=np.float32)
-            V *= 2.0
-            V -= 1.0
-            V /= config.dim
-            V = V.astype(config.dtype)
+        if config.init is InitialVectors.gensim:  # gensim's prep_vectors: the same draws, the same float32 steps
+            V = ((rng.random(shape, dtype=np.float32) * 2.0 - 1.0) / config.dim).astype(config.dtype)
         else:
             V = ((rng.random(shape) - 0.5) / config.dim).astype(config.dtype)
         n_out = len(counts) - 1 if config.loss is Word2VecLoss.hierarchical_softmax else len(counts)
@@ -132,6 +128,13 @@ def alpha_at(config: Word2VecConfig, epoch: int, epoch_words_done: int, epoch_wo
         return alpha * max(1.0 - done / config.epochs, config.min_alpha_ratio)
     words_done = epoch * epoch_words + epoch_words_done
     return alpha * max(1.0 - words_done / max(epoch_words * config.epochs, 1), config.min_alpha_ratio)
+
+
+def chunk_alphas(config: Word2VecConfig, offsets: np.ndarray, epoch: int, start: int, end: int) -> tuple[float, float]:
+    """The rates at the first and the last token of lines [start, end) of ``epoch`` (``offsets`` in reading order)."""
+    epoch_words = int(offsets[-1] - offsets[0])
+    before, after = int(offsets[start] - offsets[0]), int(offsets[end] - offsets[0])
+    return alpha_at(config, epoch, before, epoch_words), alpha_at(config, epoch, after, epoch_words)
 
 
 def train_chunk(
@@ -293,7 +296,6 @@ def train(
     config = state.config
     tokens, offsets = in_stream_order(tokens, line_offsets, config)
     progress = dataclasses.replace(progress) if progress is not None else Progress()
-    epoch_words = int(offsets[-1] - offsets[0])
     bounds = plan_chunks(offsets, chunk_words)
     while progress.epoch < config.epochs:
         for start, end in itertools.pairwise(bounds):
@@ -301,13 +303,9 @@ def train(
                 continue
             start = max(int(start), progress.line)
             words = int(offsets[end] - offsets[start])
-            before, after = int(offsets[start] - offsets[0]), int(offsets[end] - offsets[0])
-            result = train_chunk(
-                state, tokens, offsets, start, int(end),
-                alpha_at(config, progress.epoch, before, epoch_words),
-                alpha_at(config, progress.epoch, after, epoch_words),
-                chunk_seed(config.seed, progress.epoch, start),
-            )  # fmt: skip
+            alpha, end_alpha = chunk_alphas(config, offsets, progress.epoch, start, int(end))
+            seed = chunk_seed(config.seed, progress.epoch, start)
+            result = train_chunk(state, tokens, offsets, start, int(end), alpha, end_alpha, seed)
             progress.line = int(end)
             progress.words_done += words
             if on_chunk is not None and on_chunk(progress, result) is False:
