@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,10 +24,9 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
+from data_folder import data_dir
 from wordlab.data.readers.analogy import AnalogyQuestion, read_analogies
 from wordlab.evaluation.analogy import evaluate_analogies
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def wikitext_vocabulary(data_dir: Path) -> list[str]:
@@ -68,8 +66,7 @@ def gensim_run(words: list[str], vectors: np.ndarray, path: Path, restrict_vocab
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_data = os.environ.get("WORDLAB_DATA_DIR", str(PROJECT_ROOT.parent / "shared" / "data"))
-    parser.add_argument("--data-dir", type=Path, default=Path(default_data))
+    parser.add_argument("--data-dir", type=Path, default=data_dir())
     parser.add_argument("--vectors", type=Path, help="word2vec-format vectors (binary if the name ends in .bin)")
     parser.add_argument("--dim", type=int, default=300, help="dimension of the random vectors")
     parser.add_argument("--restrict-vocab", type=int, default=30_000)

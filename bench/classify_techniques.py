@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from data_folder import data_dir
 from paper_entry import PROJECT, paper_entry
 from wordlab.classify.run import run_classifier
 from wordlab.config import TrainerConfig
@@ -91,7 +92,7 @@ def train_one(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    data = PROJECT.parent / "shared" / "data" / "sst"
+    data = data_dir() / "sst"
     parser.add_argument("--data", type=Path, default=data, help="folder of SST's {train,dev,test}.txt trees")
     parser.add_argument("--vectors", type=Path, required=True, help="word2vec .bin the entry reads")
     parser.add_argument("--tasks", default="binary,fine", help="comma-separated: binary, fine")

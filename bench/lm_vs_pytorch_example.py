@@ -43,6 +43,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader
 
+from data_folder import data_dir
 from wordlab.config import TrainerConfig
 from wordlab.lm.data import StreamChunks, build_vocabulary, read_stream
 from wordlab.lm.module import LanguageModelModule
@@ -271,7 +272,7 @@ def cpu_description() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "ptb"
+    data = data_dir() / "ptb"
     parser.add_argument("--data", type=Path, default=data, help="folder of ptb.{train,valid}.txt")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)

@@ -38,6 +38,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conll18 import conll18_scores
+from data_folder import data_dir
 from paper_entry import paper_entry
 from udpipe_peer import parse_file, trained_model
 from wordlab.config import TrainerConfig, entry_settings
@@ -53,7 +54,7 @@ def _percent(value: float) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud-english-ewt"
+    data = data_dir() / "ud-english-ewt"
     parser.add_argument("--data", type=Path, default=data, help="folder of en_ewt-ud-{train,dev,test}.conllu")
     parser.add_argument("--vectors", type=Path, default=None, help="word2vec .bin for wordlab (default: none)")
     parser.add_argument("--threads", type=int, default=2, help="wordlab's training threads (parsing uses one)")

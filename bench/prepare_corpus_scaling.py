@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from data_folder import data_dir
+
 WORDLAB_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
@@ -55,7 +57,7 @@ def _run(child: str, *args: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--data-dir", type=Path, default=data_dir())
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args()
     source = args.data_dir / "enwiki-17m" / "enwiki-17m.txt"

@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from paper_entry import PROJECT, paper_entry
+from data_folder import data_dir
+from paper_entry import paper_entry
 from wordlab.config import TrainerConfig
 
 TARGET_SECONDS = 20 * 60
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("task", choices=sorted(ENTRIES))
     parser.add_argument("--entry", default=None, help="an entry of the task's group (default: bilstm for both)")
     parser.add_argument("--vectors", type=Path, required=True, help="word2vec .bin the entry reads")
-    parser.add_argument("--data", type=Path, default=PROJECT.parent / "shared" / "data", help="the datasets' folder")
+    parser.add_argument("--data", type=Path, default=data_dir(), help="the datasets' folder")
     parser.add_argument("--threads", type=int, default=2, help="trainer.num_threads")
     parser.add_argument("--parallel-fits", type=int, default=2, help="trainer.parallel_fits (conf/trainer/cpu.yaml)")
     parser.add_argument("--epochs", type=int, default=None, help="a shorter epoch cap: a quick check, not the target")

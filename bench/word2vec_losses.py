@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 # the same sentences (10,000-token cut) and data folder as the main benchmark
-from word2vec_vs_gensim import _sentences, check_evaluation_files, data_dir, keyed_vectors
+from data_folder import data_dir
+from word2vec_vs_gensim import _sentences, check_evaluation_files, keyed_vectors
 from wordlab.corpus.format import PreparedCorpus
 from wordlab.embeddings.word2vec.config import InitialVectors, RateSchedule, SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import statistics
 import sys
 import time
@@ -46,16 +45,14 @@ from typing import Any
 
 import numpy as np
 
-from wordlab.config import DataConfig
+from data_folder import data_dir
 from wordlab.corpus.format import PreparedCorpus
 from wordlab.embeddings.word2vec.config import InitialVectors, RateSchedule, SkipgramUpdate, Word2VecConfig
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 from wordlab.report.spread import seed_summary
-from wordlab.stage import DATA_DIR_VARIABLE
 from wordlab.text.vectors import Vectors
 
 MAX_SENTENCE = 10_000
-PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _sentences(words: list[str], tokens: np.ndarray, offsets: np.ndarray) -> list[list[str]]:
@@ -71,12 +68,6 @@ def _write_corpus_file(path: Path, sentences: list[list[str]]) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for sentence in sentences:
             handle.write(" ".join(sentence) + "\n")
-
-
-def data_dir() -> Path:
-    """The datasets folder as the pipeline finds it: ``WORDLAB_DATA_DIR``, else the config's default ``data.dir``
-    (the offline mirror beside the project)."""
-    return Path(os.environ.get(DATA_DIR_VARIABLE) or PROJECT / DataConfig.dir).expanduser().resolve()
 
 
 def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
