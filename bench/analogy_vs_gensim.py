@@ -29,9 +29,9 @@ from wordlab.data.readers.analogy import AnalogyQuestion, read_analogies
 from wordlab.evaluation.analogy import evaluate_analogies
 
 
-def wikitext_vocabulary(data_dir: Path) -> list[str]:
+def wikitext_vocabulary(data: Path) -> list[str]:
     counts: Counter[str] = Counter()
-    with open(data_dir / "wikitext-2" / "wiki.train.tokens", encoding="utf-8") as handle:
+    with open(data / "wikitext-2" / "wiki.train.tokens", encoding="utf-8") as handle:
         for line in handle:
             counts.update(line.split())
     return [word for word, _ in counts.most_common()]

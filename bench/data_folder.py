@@ -8,15 +8,19 @@ Face's package.)
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
 from wordlab.config import DataConfig
-from wordlab.stage import DATA_DIR_VARIABLE
+from wordlab.stage import data_locator
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
 def data_dir() -> Path:
-    """``WORDLAB_DATA_DIR``, else the config's default ``data.dir`` (the offline mirror beside the project)."""
-    return Path(os.environ.get(DATA_DIR_VARIABLE) or PROJECT / DataConfig.dir).expanduser().resolve()
+    """The stages' own rule (:func:`wordlab.stage.data_locator`) on the default ``data`` config."""
+    located = data_locator(OmegaConf.create({"data": dataclasses.asdict(DataConfig())}), PROJECT).data_dir
+    assert located is not None  # data_locator always names a folder
+    return located.resolve()

@@ -37,3 +37,5 @@ def test_benchmarks_and_stages_read_the_same_folder(
         monkeypatch.delenv(DATA_DIR_VARIABLE, raising=False)
     assert data_folder.data_dir() == _pipelines_data_dir().resolve()
     assert (data_folder.data_dir() == tmp_path.resolve()) is override
+    if not override:  # the offline mirror beside the project, as the config documents it
+        assert data_folder.data_dir() == (PROJECT.parent / "shared" / "data").resolve()
