@@ -10,6 +10,8 @@ defaults are the config's; each option swaps one setting.
   1/streams of the way. ``run`` is linear over the run (word2vec.c, gensim's documentation).
 - ``--init word2vec|gensim``: the config's ``init``, input vectors uniform in +-0.5/dim (word2vec.c) or +-1/dim
   (gensim 4's ``prep_vectors``).
+- ``--sigmoid exact|gensim|word2vec``: the config's ``sigmoid``: exact, or word2vec.c's 1,000-entry table read as
+  it compiles (index step 83), with no step past +-6 (gensim) or sigma 1 or 0 there (word2vec.c).
 - ``--streams 1``: the corpus in its own order, where skip-gram's default reads its two halves side by side (the
   ``streams`` option of the config: how word2vec.c's threads and gensim's ``corpus_file`` workers meet the file).
 - ``--block-words N``: how many tokens of one stream are read before the next stream's turn (the config's
@@ -32,7 +34,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import word2vec_vs_gensim as bench
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.word2vec.config import InitialVectors, RateSchedule, SkipgramUpdate, Word2VecConfig
+from wordlab.embeddings.word2vec.config import (
+    InitialVectors,
+    RateSchedule,
+    SigmoidRule,
+    SkipgramUpdate,
+    Word2VecConfig,
+)
 from wordlab.embeddings.word2vec.training import Word2VecState, train
 
 
@@ -43,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     defaults = Word2VecConfig()
     parser.add_argument("--schedule", choices=[s.value for s in RateSchedule], default=str(defaults.schedule))
     parser.add_argument("--init", choices=[i.value for i in InitialVectors], default=str(defaults.init))
+    parser.add_argument("--sigmoid", choices=[r.value for r in SigmoidRule], default=str(defaults.sigmoid))
     parser.add_argument("--streams", type=int, default=None)
     parser.add_argument("--block-words", type=int, default=defaults.block_words)
     parser.add_argument("--architecture", choices=["skipgram", "cbow"], default="skipgram")
@@ -59,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         dim=100, window=5, architecture=args.architecture, loss="negative_sampling", negatives=5, sample=1e-3,
         alpha=args.alpha, epochs=args.epochs, threads=args.threads, compute_loss=False, sg_update=args.sg_update,
         streams=args.streams, block_words=args.block_words, schedule=args.schedule, init=args.init,
+        sigmoid=args.sigmoid,
     )  # fmt: skip
     for seed in (int(s) for s in args.seeds.split(",")):
         config = dataclasses.replace(base, seed=seed)
@@ -69,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         scores = bench._scores(list(corpus.words), state.V, args)
         line = {"architecture": args.architecture, "sg_update": args.sg_update, "streams": config.stream_count,
                 "threads": args.threads, "block_words": args.block_words, "schedule": config.schedule,
-                "init": config.init, "seed": seed, "seconds": round(seconds, 1)}  # fmt: skip
+                "init": config.init, "sigmoid": config.sigmoid, "seed": seed, "seconds": round(seconds, 1)}  # fmt: skip
         line.update({k: round(scores[k], 4) for k in ("analogy", "wordsim353", "simlex999")})
         line["sections"] = {k: round(v, 4) for k, v in scores["analogy_sections"].items()}
         print(json.dumps(line), flush=True)

@@ -28,7 +28,13 @@ import numpy as np
 from data_folder import data_dir
 from word2vec_vs_gensim import _sentences, check_evaluation_files, keyed_vectors
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.word2vec.config import InitialVectors, RateSchedule, SkipgramUpdate, Word2VecConfig
+from wordlab.embeddings.word2vec.config import (
+    InitialVectors,
+    RateSchedule,
+    SigmoidRule,
+    SkipgramUpdate,
+    Word2VecConfig,
+)
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 
 
@@ -39,7 +45,7 @@ def _wordsim(words: list[str], vectors: np.ndarray, path: Path) -> float:
 def _wordlab(architecture: str, loss: str, corpus: PreparedCorpus, tokens, offsets, args) -> dict[str, Any]:
     config = Word2VecConfig(
         architecture=architecture, loss=loss, epochs=args.epochs, threads=args.threads, seed=args.seed,
-        sg_update=args.sg_update, streams=args.streams, schedule=args.schedule, init=args.init,
+        sg_update=args.sg_update, streams=args.streams, schedule=args.schedule, init=args.init, sigmoid=args.sigmoid,
     )  # fmt: skip
     warm = Word2VecState.create(corpus.counts, config)
     train_chunk(warm, tokens, offsets, 0, 1, 0.01, 0.01, 0)  # compile the kernel outside the timing
@@ -101,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--streams", type=int, default=None)
     parser.add_argument("--schedule", choices=[s.value for s in RateSchedule], default=str(defaults.schedule))
     parser.add_argument("--init", choices=[i.value for i in InitialVectors], default=str(defaults.init))
+    parser.add_argument("--sigmoid", choices=[r.value for r in SigmoidRule], default=str(defaults.sigmoid))
     args = parser.parse_args(argv)
     check_evaluation_files(parser, args, ("wordsim",))
 
@@ -112,11 +119,12 @@ def main(argv: list[str] | None = None) -> None:
         for loss in args.losses.split(","):
             line: dict[str, Any] = {"architecture": architecture, "loss": loss, "vocab": len(corpus.words)}
             ours = Word2VecConfig(
-                architecture=architecture, streams=args.streams, schedule=args.schedule, init=args.init
-            )
+                architecture=architecture, streams=args.streams, schedule=args.schedule, init=args.init,
+                sigmoid=args.sigmoid,
+            )  # fmt: skip
             line.update(
                 sg_update=args.sg_update if architecture == "skipgram" else None, streams=ours.stream_count,
-                schedule=ours.schedule, init=ours.init,
+                schedule=ours.schedule, init=ours.init, sigmoid=ours.sigmoid,
             )  # fmt: skip
             if loss == "softmax":
                 budget = args.softmax_words_skipgram if architecture == "skipgram" else args.softmax_words

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/word2vec_vs_gensim.py PREPARED_DIR [--models skipgram,cbow] [--epochs 5] [--threads 2]
         [--seeds 1] [--sg-update pairwise|window] [--streams N] [--schedule run|stream] [--init word2vec|gensim]
-        [--gensim-input file|iterable]
+        [--sigmoid exact|gensim|word2vec] [--gensim-input file|iterable]
 
 Both train on exactly the same token sequence (the prepared corpus's ids, given to gensim as their words, lines
 as sentences, cut at 10,000 tokens as gensim's LineSentence does) with the same vocabulary and counts (gensim's
@@ -26,8 +26,9 @@ so ``--seeds N`` trains both tools with the seeds ``--seed`` .. ``--seed + N - 1
 ``--repeats``, and ``ratio`` (``cpu_ratio``) is wordlab's mean throughput over gensim's.
 
 ``--sg-update`` and ``--streams`` set wordlab's skip-gram update order and how many parts of the corpus it reads
-side by side, ``--schedule`` and ``--init`` its learning-rate schedule and starting vectors (default: wordlab's
-defaults; CBOW ignores the order).
+side by side, ``--schedule``, ``--init`` and ``--sigmoid`` its learning-rate schedule, starting vectors and sigmoid
+(exact, or word2vec.c's table read as gensim or as word2vec.c does; default: wordlab's defaults; CBOW ignores the
+order).
 gensim reads a corpus file (``corpus_file``, its fastest mode, where each worker trains its own part of the file)
 unless ``--gensim-input iterable`` hands it the sentences in memory.
 """
@@ -47,7 +48,13 @@ import numpy as np
 
 from data_folder import data_dir
 from wordlab.corpus.format import PreparedCorpus
-from wordlab.embeddings.word2vec.config import InitialVectors, RateSchedule, SkipgramUpdate, Word2VecConfig
+from wordlab.embeddings.word2vec.config import (
+    InitialVectors,
+    RateSchedule,
+    SigmoidRule,
+    SkipgramUpdate,
+    Word2VecConfig,
+)
 from wordlab.embeddings.word2vec.training import Word2VecState, train, train_chunk
 from wordlab.report.spread import seed_summary
 from wordlab.text.vectors import Vectors
@@ -123,7 +130,7 @@ def run_wordlab(
         dim=args.dim, window=args.window, architecture=model, loss="negative_sampling", negatives=args.negative,
         sample=args.sample, alpha=alpha, epochs=args.epochs, threads=args.threads, seed=seed,
         compute_loss=args.compute_loss, sg_update=args.sg_update, streams=args.streams, schedule=args.schedule,
-        init=args.init,
+        init=args.init, sigmoid=args.sigmoid,
     )  # fmt: skip
     state = Word2VecState.create(corpus.counts, config)
     train_chunk(Word2VecState.create(corpus.counts, config), tokens, offsets, 0, 1, alpha, alpha, 0)  # load the jit
@@ -189,6 +196,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--init", choices=[i.value for i in InitialVectors], default=str(defaults.init),
         help="wordlab's starting vectors (default: wordlab's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sigmoid", choices=[r.value for r in SigmoidRule], default=str(defaults.sigmoid),
+        help="wordlab's sigmoid: exact, or word2vec.c's table as gensim or word2vec.c reads it (default: wordlab's)",
     )  # fmt: skip
     parser.add_argument("--wordlab-alpha", type=str, default="", help="model=alpha,... (default: wordlab's)")
     parser.add_argument("--gensim-alpha", type=str, default="", help="model=alpha,... (default: gensim's 0.025)")
@@ -275,7 +286,9 @@ def _line(
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     """One model's JSON line: each figure per tool as per-seed values, mean and sd, and the throughput ratios."""
-    ours = Word2VecConfig(architecture=model, streams=args.streams, schedule=args.schedule, init=args.init)
+    ours = Word2VecConfig(
+        architecture=model, streams=args.streams, schedule=args.schedule, init=args.init, sigmoid=args.sigmoid
+    )
 
     def ratio(figure: dict[str, list[float]]) -> float | None:
         if len(figure) < 2:
@@ -292,6 +305,7 @@ def _line(
         "streams": ours.stream_count,
         "schedule": ours.schedule,
         "init": ours.init,
+        "sigmoid": ours.sigmoid,
         "alpha": {"wordlab": ours_alpha, "gensim": theirs_alpha},
         "words_per_sec": {who: seed_summary(list(v), None) for who, v in speed.items()},
         "ratio": ratio(speed),

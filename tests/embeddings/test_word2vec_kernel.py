@@ -9,6 +9,10 @@ kernel updates output rows as it goes, as word2vec.c does), so the setups below 
 CBOW's word2vec.c update is the same step with learning rate n * alpha on the n context vectors. Skip-gram's
 pairwise order is one step per (context, centre) pair instead (``reference.skipgram_pairwise_step``), exact when a
 pair's own noise words do not repeat, so its tests can keep repeated words and full windows.
+
+Under the table sigmoid rules (gensim's and word2vec.c's) the reference's step uses the same table and the same
+rule past +-6 (``reference.update_sigmoid``); those tests start from larger vectors, so that scores fall on both
+sides of +-6. The table itself is checked against values worked out by hand from word2vec.c's source.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from wordlab.embeddings.word2vec import kernel
 from wordlab.embeddings.word2vec import reference as ref
 from wordlab.embeddings.word2vec.huffman import build_huffman_tree
 from wordlab.embeddings.word2vec.sampling import ALWAYS_KEEP, alias_table, mix_seed, subsample_thresholds
+from wordlab.embeddings.word2vec.sigmoid_table import TABLE_STEP, sigmoid_table
 
 MASK48 = (1 << 48) - 1
+RULES = {"exact": kernel.SIGMOID_EXACT, "gensim": kernel.SIGMOID_SKIP, "word2vec": kernel.SIGMOID_CLAMP}
 ALPHA = 0.05
 DIM = 5
 
@@ -56,8 +62,9 @@ class Replay:
 
 
 def _run_kernel(
-    V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=None, tree=None, seed=7, exact=True, pairwise=False
-):
+    V, U, lines, *, skipgram, loss_kind, window, negative=0, noise=None, tree=None, seed=7, exact=True, pairwise=False,
+    rule="exact",
+):  # fmt: skip
     tokens = np.concatenate([np.asarray(line, dtype=np.int32) for line in lines])
     offsets = np.concatenate([[0], np.cumsum([len(line) for line in lines])]).astype(np.int64)
     points, codes, lengths = (tree.points, tree.codes, tree.lengths) if tree else (
@@ -65,16 +72,30 @@ def _run_kernel(
     )  # fmt: skip
     out = np.zeros(kernel.OUT_SIZE)
     kernel.train_lines(
-        V, U, tokens, offsets, 0, len(lines), skipgram, pairwise, exact, loss_kind, window, negative,
+        V, U, tokens, offsets, 0, len(lines), skipgram, pairwise, exact, RULES[rule],
+        None if rule == "exact" else sigmoid_table(V.dtype),
+        loss_kind, window, negative,
         np.full(len(V), ALWAYS_KEEP, np.uint64), noise if noise is not None else np.zeros((1, 2), np.uint32),
         points, codes, lengths, 10_000, ALPHA, ALPHA, np.uint64(seed), True, out,
     )  # fmt: skip
     return out
 
 
-def _initial(vocab: int, n_out: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _initial(vocab: int, n_out: int, seed: int = 0, scale: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return rng.normal(0, 0.5, (vocab, DIM)), rng.normal(0, 0.5, (n_out, DIM))
+    return rng.normal(0, scale, (vocab, DIM)), rng.normal(0, scale, (n_out, DIM))
+
+
+def _scale(rule: str) -> float:
+    """Vectors large enough that the table rules meet scores on both sides of +-6 (see _assert_both_sides)."""
+    return 0.5 if rule == "exact" else 1.3
+
+
+def _assert_both_sides(rule: str, V: np.ndarray, U: np.ndarray, rows: list[int]) -> None:
+    if rule != "exact":
+        scores = np.abs(V[rows] @ U.T)
+        # below the kernel's +-20 clamp of the loss, which the reference's exact loss does not have
+        assert (scores > 6).any() and (scores < 6).any() and scores.max() < 20
 
 
 def _distinct_rows(rows: list[int]) -> bool:
@@ -86,8 +107,12 @@ def _word2vec_update(grad: ref.ModelGrad, n_context: int) -> ref.ModelGrad:
     return dataclasses.replace(grad, dV=grad.dV * n_context)
 
 
-@pytest.mark.parametrize(("architecture", "exact"), [("skipgram", True), ("cbow", True), ("cbow", False)])
-def test_negative_sampling_steps_equal_reference(architecture: str, exact: bool) -> None:
+@pytest.mark.parametrize(
+    ("architecture", "exact", "rule"),
+    [("skipgram", True, "exact"), ("cbow", True, "exact"), ("cbow", False, "exact"), ("skipgram", True, "gensim"),
+     ("cbow", False, "word2vec")],
+)  # fmt: skip
+def test_negative_sampling_steps_equal_reference(architecture: str, exact: bool, rule: str) -> None:
     skipgram = architecture == "skipgram"
     vocab, window, negative = 400, 2, 3
     noise = alias_table(np.random.default_rng(1).uniform(0.5, 2.0, vocab))
@@ -100,13 +125,14 @@ def test_negative_sampling_steps_equal_reference(architecture: str, exact: bool)
     else:
         pytest.fail("no collision-free seed found")
     assert any(len(ctx) > 2 for _, ctx, _ in plan)  # some windows were not reduced to one word per side
-    V, U = _initial(vocab, vocab)
+    V, U = _initial(vocab, vocab, scale=_scale(rule))
+    _assert_both_sides(rule, V, U, sentence)
     V_expected, U_expected = V.copy(), U.copy()
     for centre, contexts, negatives in plan:
-        grad = model(V_expected, U_expected, centre, contexts, ref.negative_sampling_objective(negatives))
+        grad = model(V_expected, U_expected, centre, contexts, ref.negative_sampling_objective(negatives, rule))
         ref.sgd_step(V_expected, U_expected, grad if exact else _word2vec_update(grad, len(contexts)), ALPHA)
     _run_kernel(V, U, [sentence], skipgram=skipgram, loss_kind=kernel.LOSS_NEGATIVE, window=window,
-                negative=negative, noise=noise, seed=seed, exact=exact)  # fmt: skip
+                negative=negative, noise=noise, seed=seed, exact=exact, rule=rule)  # fmt: skip
     np.testing.assert_allclose(V, V_expected, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(U, U_expected, rtol=1e-10, atol=1e-13)
 
@@ -137,7 +163,8 @@ def test_tree_and_softmax_steps_equal_reference(architecture: str, loss: str) ->
     np.testing.assert_allclose(U, U_expected, rtol=1e-10, atol=1e-13)
 
 
-def test_pairwise_negative_sampling_steps_equal_reference() -> None:
+@pytest.mark.parametrize("rule", ["exact", "gensim", "word2vec"])
+def test_pairwise_negative_sampling_steps_equal_reference(rule: str) -> None:
     """word2vec.c's order on a sentence with repeats (a context word twice in a window, the centre among its own
     context): only each pair's own output rows must be distinct, the pairs are replayed one step after another."""
     vocab, window, negative = 400, 3, 3
@@ -151,33 +178,42 @@ def test_pairwise_negative_sampling_steps_equal_reference() -> None:
         pytest.fail("no collision-free seed found")
     assert any(len(set(ctx)) < len(ctx) for _, ctx, _ in plan)  # a context word repeats within a window
     assert any(centre in ctx for centre, ctx, _ in plan)  # and a centre word is among its own context words
-    V, U = _initial(vocab, vocab)
+    V, U = _initial(vocab, vocab, scale=_scale(rule))
+    _assert_both_sides(rule, V, U, sentence)
     V_expected, U_expected = V.copy(), U.copy()
     loss = 0.0
     for centre, contexts, negatives in plan:
-        objective = ref.negative_sampling_objective(negatives)
+        objective = ref.negative_sampling_objective(negatives, rule)
         loss += ref.skipgram_pairwise_step(V_expected, U_expected, centre, contexts, objective, ALPHA)
     out = _run_kernel(V, U, [sentence], skipgram=True, loss_kind=kernel.LOSS_NEGATIVE, window=window,
-                      negative=negative, noise=noise, seed=seed, pairwise=True)  # fmt: skip
+                      negative=negative, noise=noise, seed=seed, pairwise=True, rule=rule)  # fmt: skip
     assert out[kernel.OUT_EXAMPLES] == sum(len(ctx) for _, ctx, _ in plan)
     assert out[kernel.OUT_LOSS] == pytest.approx(loss, rel=1e-10)
     np.testing.assert_allclose(V, V_expected, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(U, U_expected, rtol=1e-10, atol=1e-13)
-    window_order = _initial(vocab, vocab)
+    window_order = _initial(vocab, vocab, scale=_scale(rule))
     _run_kernel(*window_order, [sentence], skipgram=True, loss_kind=kernel.LOSS_NEGATIVE, window=window,
-                negative=negative, noise=noise, seed=seed)  # fmt: skip
+                negative=negative, noise=noise, seed=seed, rule=rule)  # fmt: skip
     assert not np.allclose(window_order[0], V)  # the option changes the update, not only its bookkeeping
+    other_rule = _initial(vocab, vocab, scale=_scale(rule))
+    _run_kernel(*other_rule, [sentence], skipgram=True, loss_kind=kernel.LOSS_NEGATIVE, window=window,
+                negative=negative, noise=noise, seed=seed, pairwise=True,
+                rule="gensim" if rule == "word2vec" else "word2vec")  # fmt: skip
+    assert not np.allclose(other_rule[0], V)  # each rule makes its own steps
 
 
-@pytest.mark.parametrize("loss", ["hierarchical", "softmax"])
-def test_pairwise_tree_and_softmax_steps_equal_reference(loss: str) -> None:
+@pytest.mark.parametrize(
+    ("loss", "rule"), [("hierarchical", "exact"), ("softmax", "exact"), ("hierarchical", "word2vec")]
+)
+def test_pairwise_tree_and_softmax_steps_equal_reference(loss: str, rule: str) -> None:
     """Each pair is one exact step whatever the window holds (a Huffman path never repeats a node), so unlike the
     window order these run full windows over sentences with repeated words."""
     counts = np.array([50, 30, 30, 20, 12, 9, 8, 4, 3, 1])
     tree = build_huffman_tree(counts) if loss == "hierarchical" else None
-    V, U = _initial(len(counts), len(counts) - 1 if tree else len(counts), seed=2)
+    V, U = _initial(len(counts), len(counts) - 1 if tree else len(counts), seed=2, scale=_scale(rule))
+    _assert_both_sides(rule, V, U, list(range(len(counts))))
     lines = [[3, 7, 1, 1, 8, 3], [0, 5], [9, 9, 2]]
-    objective = ref.hierarchical_softmax_objective(tree) if tree else ref.softmax_objective()
+    objective = ref.hierarchical_softmax_objective(tree, rule) if tree else ref.softmax_objective()
     V_expected, U_expected = V.copy(), U.copy()
     n_pairs, expected_loss = 0, 0.0
     replay = Replay(7, np.zeros((1, 2), np.uint32))  # one stream across the lines, as the kernel's
@@ -186,7 +222,7 @@ def test_pairwise_tree_and_softmax_steps_equal_reference(loss: str) -> None:
             expected_loss += ref.skipgram_pairwise_step(V_expected, U_expected, centre, contexts, objective, ALPHA)
             n_pairs += len(contexts)
     loss_kind = kernel.LOSS_HIERARCHICAL if tree else kernel.LOSS_SOFTMAX
-    out = _run_kernel(V, U, lines, skipgram=True, loss_kind=loss_kind, window=2, tree=tree, pairwise=True)
+    out = _run_kernel(V, U, lines, skipgram=True, loss_kind=loss_kind, window=2, tree=tree, pairwise=True, rule=rule)
     assert out[kernel.OUT_EXAMPLES] == n_pairs
     assert out[kernel.OUT_LOSS] == pytest.approx(expected_loss, rel=1e-10)
     np.testing.assert_allclose(V, V_expected, rtol=1e-10, atol=1e-13)
@@ -238,7 +274,8 @@ def test_subsampling_keeps_words_with_word2vecs_probability() -> None:
     out = np.zeros(kernel.OUT_SIZE)
     kernel.train_lines(
         V.astype(np.float32), U.astype(np.float32), lines.reshape(-1).astype(np.int32), offsets, 0, len(lines),
-        True, False, True, kernel.LOSS_NEGATIVE, 2, 1, subsample_thresholds(counts, sample),
+        True, False, True, kernel.SIGMOID_EXACT, None, kernel.LOSS_NEGATIVE, 2, 1,
+        subsample_thresholds(counts, sample),
         alias_table(np.ones(len(counts))),
         np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32), 10_000, 0.01, 0.01,
         np.uint64(mix_seed(3)), False, out,
@@ -247,3 +284,32 @@ def test_subsampling_keeps_words_with_word2vecs_probability() -> None:
     sd = float(np.sqrt((counts * keep * (1 - keep)).sum()))
     assert keep.min() < 0.5
     assert abs(out[kernel.OUT_WORDS] - expected) < 5 * sd
+
+
+def test_sigmoid_table_is_word2vecs_as_compiled() -> None:
+    """expTable[i] = sigma((i / 1000 * 2 - 1) * 6) and the index step (int)(1000 / 6 / 2) = 83 in C, so a score of
+    0 reads entry 6 * 83 = 498, sigma(-0.024) = 0.4940, not 0.5."""
+    table = sigmoid_table()
+    assert table.dtype == np.float32 and len(table) == 1000
+    for i, x in ((0, -6.0), (498, -0.024), (999, 5.988)):
+        assert table[i] == pytest.approx(1 / (1 + np.exp(-x)), abs=1e-7)
+    assert TABLE_STEP == 83
+    assert ref.update_sigmoid(0.0, "gensim") == pytest.approx(0.49400, abs=1e-5)
+    assert np.isnan(ref.update_sigmoid(6.0, "gensim")) and ref.update_sigmoid(6.5, "word2vec") == 1.0
+
+
+@pytest.mark.parametrize(("rule", "moves"), [("exact", True), ("gensim", False), ("word2vec", True)])
+def test_a_noise_word_scored_past_six(rule: str, moves: bool) -> None:
+    """One pair whose only noise word scores 7: gensim takes no step for it, word2vec.c takes sigma = 1, so its
+    output row moves by -alpha v (the exact sigmoid: by -alpha sigma(7) v)."""
+    noise_word, centre, context = 3, 1, 2
+    V, U = np.zeros((4, DIM)), np.zeros((4, DIM))
+    V[context, 0] = 1.0
+    U[noise_word, 0] = 7.0
+    noise = alias_table(np.array([0.0, 0.0, 0.0, 1.0]))  # every draw is word 3
+    before = U[noise_word].copy()
+    _run_kernel(V, U, [[centre, context]], skipgram=True, loss_kind=kernel.LOSS_NEGATIVE, window=1, negative=1,
+                noise=noise, pairwise=True, rule=rule)  # fmt: skip
+    sigma = {"exact": 1 / (1 + np.exp(-7.0)), "gensim": 0.0, "word2vec": 1.0}[rule]
+    np.testing.assert_allclose(U[noise_word] - before, -ALPHA * sigma * np.eye(DIM)[0], atol=1e-12)
+    assert (U[noise_word] != before).any() == moves

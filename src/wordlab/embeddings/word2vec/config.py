@@ -75,6 +75,22 @@ class InitialVectors(StrEnum):
     gensim = "gensim"
 
 
+class SigmoidRule(StrEnum):
+    """How a prediction's score becomes sigma in the update.
+
+    ``exact``: 1 / (1 + exp(-f)), the score clamped to +-20. ``gensim`` and ``word2vec``: the 1,000-entry table of
+    word2vec.c and gensim, sigma((i / 1000 * 2 - 1) * 6), read at ``(int)((f + 6) * (1000 / 6 / 2))``, where C's
+    integer division makes the step 83, not 83.3: sigma is read at about 0.996 f - 0.03, 0.007 low on average
+    for |f| < 1 (issue #14, the README's benchmark notes). Past +-6 ``gensim`` takes no step for the prediction
+    (``word2vec_inner.pyx``); ``word2vec`` takes sigma as 1 or 0 for negative sampling and no step for
+    hierarchical softmax (word2vec.c). Full softmax has no sigmoid and ignores the rule.
+    """
+
+    exact = "exact"
+    gensim = "gensim"
+    word2vec = "word2vec"
+
+
 # Skip-gram: word2vec's and gensim's 0.025. CBOW: word2vec.c's 0.05 (with its update, cbow_update="word2vec"),
 # which on enwiki-17m (5 epochs) scores 36.4% on the analogies against 32.1% for gensim's default 0.025, and
 # what gensim itself scores at 0.05 (36.4%); see bench/word2vec_vs_gensim.py.
@@ -109,12 +125,12 @@ class Word2VecConfig:
     # ``schedule`` says.
     alpha: float | None = None
     min_alpha_ratio: float = 1e-4
-    # run | stream (RateSchedule). With gensim's corpus_file rate and starting vectors and word2vec.c's table
-    # sigmoid (a scratch patch, not yet an option), skip-gram scores gensim's WS-353 but 0.004 less SimLex than with
-    # these (issue #14, the README's benchmark notes): both architectures keep word2vec.c's until same-run trios
-    # of each choice decide.
+    # run | stream (RateSchedule). With gensim's corpus_file rate, starting vectors and sigmoid (``sigmoid:
+    # gensim``), skip-gram scored gensim's WS-353 but 0.004 less SimLex than with these in a scratch probe (issue
+    # #14, the README's benchmark notes): both architectures keep word2vec.c's until same-run trios decide.
     schedule: RateSchedule = RateSchedule.run
     init: InitialVectors = InitialVectors.word2vec  # word2vec | gensim (InitialVectors)
+    sigmoid: SigmoidRule = SigmoidRule.exact  # exact | gensim | word2vec (SigmoidRule)
     # 1 is bit-for-bit reproducible; 2 uses both cores Hogwild-style (as gensim and word2vec.c), whose results
     # vary slightly from run to run.
     threads: int = 2
@@ -140,6 +156,7 @@ class Word2VecConfig:
         object.__setattr__(self, "sg_update", as_choice(SkipgramUpdate, self.sg_update, "sg_update"))
         object.__setattr__(self, "schedule", as_choice(RateSchedule, self.schedule, "schedule"))
         object.__setattr__(self, "init", as_choice(InitialVectors, self.init, "init"))
+        object.__setattr__(self, "sigmoid", as_choice(SigmoidRule, self.sigmoid, "sigmoid"))
         if self.dim < 1 or self.window < 1 or self.epochs < 1 or self.threads < 1 or self.max_sentence_len < 1:
             raise ValueError("dim, window, epochs, threads and max_sentence_len must be positive")
         if self.loss is Word2VecLoss.negative_sampling and self.negatives < 1:

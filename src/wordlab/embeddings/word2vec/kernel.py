@@ -33,18 +33,25 @@ predictions) are prefetched while the current group is computed, for writing, si
 updated (see :mod:`wordlab.embeddings.native.prefetch`).
 
 Learning rate: linear from ``alpha_start`` to ``alpha_end`` across the raw tokens of the call, refreshed at
-every sentence. Sigmoid: exact, with the score clamped to +-20 (sigma is then 1 or 0 in float32 anyway).
+every sentence. Sigmoid: exact, with the score clamped to +-20 (sigma is then 1 or 0 in float32 anyway), or read
+from word2vec.c's table as its C compiles (:mod:`.sigmoid_table`; ``SIGMOID_SKIP``: gensim's rule,
+``SIGMOID_CLAMP``: word2vec.c's; see :class:`wordlab.embeddings.word2vec.config.SigmoidRule`). The reported loss
+is the exact one under every rule.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core.errors import NumbaIRAssumptionWarning
+from numba.extending import overload
 
 from wordlab.embeddings.native.prefetch import prefetch_row_for_write
+from wordlab.embeddings.word2vec.sigmoid_table import MAX_EXP, TABLE_STEP
 
 LOSS_NEGATIVE = 0
 LOSS_HIERARCHICAL = 1
@@ -55,6 +62,10 @@ OUT_WORDS = 1  # words kept after subsampling (the centre positions trained)
 OUT_EXAMPLES = 2  # predictions made: (centre, context) pairs for skip-gram, centre words for CBOW
 OUT_SIZE = 3
 
+SIGMOID_EXACT = 0
+SIGMOID_SKIP = 1  # gensim: the table, no step for a prediction scored past +-MAX_EXP
+SIGMOID_CLAMP = 2  # word2vec.c: the table; past +-MAX_EXP sigma is 1 or 0 (negative sampling), no step (tree)
+
 _MUL = np.uint64(25214903917)
 _ADD = np.uint64(11)
 _MASK48 = np.uint64((1 << 48) - 1)
@@ -64,8 +75,48 @@ _SHIFT32 = np.uint64(32)
 _MAX_SCORE = 20.0
 
 
+# Inlining the table rules' branches into the caller's IR (what keeps the call free) trips a pedantic check of
+# numba's SSA pass on their merged variables; the compiled code is checked against the reference by the tests.
+warnings.filterwarnings("ignore", r".*variable '_sigma_for__locals__from_table", NumbaIRAssumptionWarning)
+
+
+def _sigma(f, one, table, rule, tree, typed, compute_loss):
+    """sigma of score f as the update uses it, whether the prediction takes a step, and exp(-f) for the loss.
+
+    Compiled per type of ``table`` (:func:`_sigma_for`): None (the exact rule) gives the exact sigmoid and nothing
+    else, so that the default path is the code it was before the table rules existed; an array gives the table
+    rules, ``rule`` choosing between them at run time.
+    """
+    raise NotImplementedError("compiled by numba only")
+
+
+@overload(_sigma, inline="always")
+def _sigma_for(f, one, table, rule, tree, typed, compute_loss):
+    if isinstance(table, types.NoneType):
+
+        def exact(f, one, table, rule, tree, typed, compute_loss):
+            e = math.exp(-f)
+            return one / (one + e), True, e
+
+        return exact
+
+    def from_table(f, one, table, rule, tree, typed, compute_loss):
+        e = math.exp(-f) if compute_loss else one
+        top = typed[4]
+        if rule == SIGMOID_CLAMP and not tree:  # word2vec.c: sigma 1 or 0 past +-6, the table up to +-6
+            inside = -top <= f <= top
+            step = True
+        else:  # gensim, and word2vec.c's tree: no step from +-6 on
+            inside = -top < f < top
+            step = inside
+        sig = table[np.int64((f + top) * typed[5])] if inside else (one if f > 0 else typed[6])
+        return sig, step, e
+
+    return from_table
+
+
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
-def _predict(l1, neu1e, U, t, positive, alpha, one, clamp, compute_loss):
+def _predict(l1, neu1e, U, t, positive, alpha, one, clamp, tables, typed, compute_loss):
     """Score output row t against l1, add its gradient for l1 into neu1e, update row t; returns the loss."""
     dim = l1.shape[0]
     f = l1[0] * U[t, 0]
@@ -75,12 +126,13 @@ def _predict(l1, neu1e, U, t, positive, alpha, one, clamp, compute_loss):
         f = clamp
     elif f < -clamp:
         f = -clamp
-    e = math.exp(-f)
-    sig = one / (one + e)
-    g = (one - sig) * alpha if positive else -sig * alpha
-    for k in range(dim):
-        neu1e[k] += g * U[t, k]
-        U[t, k] += g * l1[k]
+    tree = tables.loss_kind == LOSS_HIERARCHICAL
+    sig, step, e = _sigma(f, one, tables.table, tables.sigmoid, tree, typed, compute_loss)
+    if step:
+        g = (one - sig) * alpha if positive else -sig * alpha
+        for k in range(dim):
+            neu1e[k] += g * U[t, k]
+            U[t, k] += g * l1[k]
     if compute_loss:
         loss = math.log(one + e)  # -log sigma(f)
         if not positive:
@@ -120,7 +172,9 @@ def _predict_softmax(l1, neu1e, U, target, alpha, scores, compute_loss):
 
 
 # What the kernel reads per prediction (noise alias table, Huffman paths) and its per-call work buffers.
-Tables = namedtuple("Tables", ["loss_kind", "negative", "noise", "points", "codes", "lengths", "cbow_exact"])
+Tables = namedtuple(
+    "Tables", ["loss_kind", "negative", "noise", "points", "codes", "lengths", "cbow_exact", "sigmoid", "table"]
+)
 Scratch = namedtuple("Scratch", ["l1", "neu1e", "scores", "targets", "positive", "group", "typed"])
 
 
@@ -156,13 +210,14 @@ def _draw_targets(word, tables, targets, positive, n, state):
 
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
-def _predict_group(U, scratch, start, end, alpha, compute_loss):
+def _predict_group(U, tables, scratch, start, end, alpha, compute_loss):
     loss = 0.0
     one, clamp = scratch.typed[0], scratch.typed[1]
     for n in range(start, end):
         loss += _predict(
-            scratch.l1, scratch.neu1e, U, scratch.targets[n], scratch.positive[n], alpha, one, clamp, compute_loss
-        )
+            scratch.l1, scratch.neu1e, U, scratch.targets[n], scratch.positive[n], alpha, one, clamp, tables,
+            scratch.typed, compute_loss,
+        )  # fmt: skip
     return loss
 
 
@@ -204,7 +259,7 @@ def _skipgram_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state,
         for g in range(n_groups):
             if g + 1 < n_groups:
                 _prefetch_group(U, targets, group[g + 1], group[g + 2])
-            loss += _predict_group(U, scratch, group[g], group[g + 1], alpha, compute_loss)
+            loss += _predict_group(U, tables, scratch, group[g], group[g + 1], alpha, compute_loss)
     for k in range(l1.shape[0]):
         V[centre, k] += neu1e[k]
     return loss, n_groups, state
@@ -253,9 +308,9 @@ def _skipgram_pairwise_position(V, U, sentence, i, lo, hi, tables, scratch, alph
         elif per_pair:
             if g + 1 < n_pairs:
                 _prefetch_group(U, targets, group[g + 1], group[g + 2])
-            loss += _predict_group(U, scratch, group[g], group[g + 1], alpha, compute_loss)
+            loss += _predict_group(U, tables, scratch, group[g], group[g + 1], alpha, compute_loss)
         else:
-            loss += _predict_group(U, scratch, 0, n_targets, alpha, compute_loss)
+            loss += _predict_group(U, tables, scratch, 0, n_targets, alpha, compute_loss)
         for k in range(dim):
             V[context, k] += neu1e[k]
         g += 1
@@ -292,7 +347,7 @@ def _cbow_position(V, U, sentence, i, lo, hi, tables, scratch, alpha, state, com
     if tables.loss_kind == LOSS_SOFTMAX:
         loss = _predict_softmax(l1, neu1e, U, centre, alpha, scratch.scores, compute_loss)
     else:
-        loss = _predict_group(U, scratch, 0, n_targets, alpha, compute_loss)
+        loss = _predict_group(U, tables, scratch, 0, n_targets, alpha, compute_loss)
     if tables.cbow_exact:
         for k in range(dim):
             neu1e[k] *= inv
@@ -331,6 +386,8 @@ def train_lines(
     skipgram,
     sg_pairwise,
     cbow_exact,
+    sigmoid,
+    sigmoid_values,
     loss_kind,
     window,
     negative,
@@ -352,6 +409,8 @@ def train_lines(
     LineSentence does), and the window never crosses a piece or a line. Per position the reduced window is
     drawn first (``b = r % window``), then the position's noise words, prediction by prediction. ``sg_pairwise``
     picks skip-gram's pairwise order over the window order (see the module docstring); CBOW ignores it.
+    ``sigmoid`` is a ``SIGMOID_*`` rule; the table rules read ``sigmoid_values`` (:func:`.sigmoid_table.sigmoid_table`
+    in V's dtype), which is None for the exact rule (it compiles a kernel of its own, see :func:`_sigma`).
     """
     dim = V.shape[1]
     per_word = max(negative + 1, points.shape[1])
@@ -362,11 +421,15 @@ def train_lines(
         np.empty(2 * window * per_word, np.int64),
         np.empty(2 * window * per_word, np.bool_),
         np.empty(2 * window + 1, np.int64),
-        np.empty(4, V.dtype),  # constants in the vectors' dtype: 1, the score clamp, alpha, 1/n for CBOW
+        # constants in the vectors' dtype: 1, the score clamp, alpha, 1/n for CBOW, the table's range and step, 0
+        np.empty(7, V.dtype),
     )
     scratch.typed[0] = 1.0
     scratch.typed[1] = _MAX_SCORE
-    tables = Tables(loss_kind, negative, noise, points, codes, lengths, cbow_exact)
+    scratch.typed[4] = MAX_EXP
+    scratch.typed[5] = TABLE_STEP
+    scratch.typed[6] = 0.0
+    tables = Tables(loss_kind, negative, noise, points, codes, lengths, cbow_exact, sigmoid, sigmoid_values)
     sentence = np.empty(max_sentence_len, np.int64)
     state = np.uint64(seed) & _MASK48
     uwindow = np.uint64(window)

@@ -28,6 +28,11 @@ Architectures (J for one centre position c with context words o_1..o_n):
   (:func:`skipgram_pairwise_step`); only row o_j of V gets pair j's gradient.
 - CBOW: ``v_avg = mean_j v_{o_j}``, ``J = F(c, v_avg)``; each context row gets ``dJ/dv_avg / n`` (twice that when
   the word occurs twice in the window).
+
+The sigmoid rules (``rule``): under ``exact`` the gradients are the true ones. Under ``gensim`` and ``word2vec``
+sigma in the gradient's coefficients is word2vec.c's table as compiled (:mod:`.sigmoid_table`), and a prediction
+scored past +-6 contributes nothing (``gensim``; ``word2vec`` for the tree) or takes sigma as 1 or 0 (``word2vec``,
+negative sampling): the update the C tools make, not a gradient. The loss stays the exact one.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wordlab.embeddings.word2vec.huffman import HuffmanTree
+from wordlab.embeddings.word2vec.sigmoid_table import MAX_EXP, TABLE_STEP, sigmoid_table
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
@@ -46,6 +52,22 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
 
 def neg_log_sigmoid(x: np.ndarray | float) -> np.ndarray:
     return np.logaddexp(0.0, -np.asarray(x, dtype=np.float64))
+
+
+def update_sigmoid(x: np.ndarray | float, rule: str = "exact", tree: bool = False) -> np.ndarray:
+    """sigma as the update uses it under ``rule``, and NaN where the prediction takes no step."""
+    x = np.asarray(x, dtype=np.float64)
+    if rule == "exact":
+        return sigmoid(x)
+    read = sigmoid_table(np.float64)[np.clip(np.floor((x + MAX_EXP) * TABLE_STEP), 0, 999).astype(np.int64)]
+    if rule == "word2vec" and not tree:
+        return np.where(x > MAX_EXP, 1.0, np.where(x < -MAX_EXP, 0.0, read))
+    return np.where((x > -MAX_EXP) & (x < MAX_EXP), read, np.nan)
+
+
+def _steps(coefficients: np.ndarray) -> np.ndarray:
+    """The coefficients with the predictions that take no step (NaN) zeroed."""
+    return np.nan_to_num(coefficients, nan=0.0)
 
 
 @dataclass(frozen=True)
@@ -67,13 +89,15 @@ class ModelGrad:
     dv: np.ndarray
 
 
-def negative_sampling(v: np.ndarray, U: np.ndarray, target: int, negatives: Sequence[int] | np.ndarray) -> LossGrad:
+def negative_sampling(
+    v: np.ndarray, U: np.ndarray, target: int, negatives: Sequence[int] | np.ndarray, rule: str = "exact"
+) -> LossGrad:
     negatives = np.asarray(negatives, dtype=np.int64)
     score_o = U[target] @ v
     scores_k = U[negatives] @ v
     loss = float(neg_log_sigmoid(score_o) + neg_log_sigmoid(-scores_k).sum())
-    coef_o = sigmoid(score_o) - 1.0
-    coef_k = sigmoid(scores_k)
+    coef_o = _steps(update_sigmoid(score_o, rule) - 1.0)
+    coef_k = _steps(update_sigmoid(scores_k, rule))
     dv = coef_o * U[target] + coef_k @ U[negatives]
     dU = np.zeros_like(U)
     dU[target] += coef_o * v
@@ -90,12 +114,14 @@ def softmax_cross_entropy(v: np.ndarray, U: np.ndarray, target: int) -> LossGrad
     return LossGrad(float(log_norm - z[target]), U.T @ dz, np.outer(dz, v))
 
 
-def hierarchical_softmax(v: np.ndarray, U: np.ndarray, points: np.ndarray, codes: np.ndarray) -> LossGrad:
+def hierarchical_softmax(
+    v: np.ndarray, U: np.ndarray, points: np.ndarray, codes: np.ndarray, rule: str = "exact"
+) -> LossGrad:
     points = np.asarray(points, dtype=np.int64)
     codes = np.asarray(codes, dtype=np.float64)
     scores = U[points] @ v
     loss = float(neg_log_sigmoid((1.0 - 2.0 * codes) * scores).sum())
-    coef = sigmoid(scores) - 1.0 + codes
+    coef = _steps(update_sigmoid(scores, rule, tree=True) - 1.0 + codes)
     dU = np.zeros_like(U)
     np.add.at(dU, points, np.outer(coef, v))
     return LossGrad(loss, coef @ U[points], dU)
@@ -106,19 +132,19 @@ def hierarchical_softmax(v: np.ndarray, U: np.ndarray, points: np.ndarray, codes
 Objective = Callable[[np.ndarray, np.ndarray, int, int], LossGrad]
 
 
-def negative_sampling_objective(negatives: Sequence[Sequence[int]]) -> Objective:
+def negative_sampling_objective(negatives: Sequence[Sequence[int]], rule: str = "exact") -> Objective:
     """Negative sampling with ``negatives[slot]`` as the noise words of prediction ``slot``."""
-    return lambda v, U, target, slot: negative_sampling(v, U, target, negatives[slot])
+    return lambda v, U, target, slot: negative_sampling(v, U, target, negatives[slot], rule)
 
 
 def softmax_objective() -> Objective:
     return lambda v, U, target, slot: softmax_cross_entropy(v, U, target)
 
 
-def hierarchical_softmax_objective(tree: HuffmanTree) -> Objective:
+def hierarchical_softmax_objective(tree: HuffmanTree, rule: str = "exact") -> Objective:
     def objective(v: np.ndarray, U: np.ndarray, target: int, slot: int) -> LossGrad:
         points, codes = tree.path(target)
-        return hierarchical_softmax(v, U, points, codes)
+        return hierarchical_softmax(v, U, points, codes, rule)
 
     return objective
 

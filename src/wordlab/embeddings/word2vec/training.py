@@ -36,18 +36,25 @@ from wordlab.embeddings.word2vec.config import (
     CbowUpdate,
     InitialVectors,
     RateSchedule,
+    SigmoidRule,
     SkipgramUpdate,
     Word2VecConfig,
     Word2VecLoss,
 )
 from wordlab.embeddings.word2vec.huffman import build_huffman_tree
 from wordlab.embeddings.word2vec.sampling import alias_table, mix_seed, noise_weights, subsample_thresholds
+from wordlab.embeddings.word2vec.sigmoid_table import sigmoid_table
 from wordlab.io import atomic_path
 
 _LOSS_KIND = {
     Word2VecLoss.negative_sampling: kernel.LOSS_NEGATIVE,
     Word2VecLoss.hierarchical_softmax: kernel.LOSS_HIERARCHICAL,
     Word2VecLoss.softmax: kernel.LOSS_SOFTMAX,
+}
+_SIGMOID_RULE = {
+    SigmoidRule.exact: kernel.SIGMOID_EXACT,
+    SigmoidRule.gensim: kernel.SIGMOID_SKIP,
+    SigmoidRule.word2vec: kernel.SIGMOID_CLAMP,
 }
 
 
@@ -60,6 +67,7 @@ class SamplingTables:
     points: np.ndarray
     codes: np.ndarray
     lengths: np.ndarray
+    sigmoid: np.ndarray | None  # word2vec.c's sigma table in the vectors' dtype under the table rules, else None
 
     @classmethod
     def build(cls, counts: np.ndarray, config: Word2VecConfig) -> SamplingTables:
@@ -70,7 +78,8 @@ class SamplingTables:
         elif config.loss is Word2VecLoss.hierarchical_softmax:
             tree = build_huffman_tree(counts)
             points, codes, lengths = tree.points, tree.codes, tree.lengths
-        return cls(subsample_thresholds(counts, config.sample), noise, points, codes, lengths)
+        sigmoid = None if config.sigmoid is SigmoidRule.exact else sigmoid_table(np.dtype(config.dtype))
+        return cls(subsample_thresholds(counts, config.sample), noise, points, codes, lengths, sigmoid)
 
 
 @dataclass
@@ -164,7 +173,7 @@ def train_chunk(
         kernel.train_lines(
             state.V, state.U, tokens, offsets, int(bounds[block]), int(bounds[block + 1]),
             config.architecture is Architecture.skipgram, config.sg_update is SkipgramUpdate.pairwise,
-            config.cbow_update is CbowUpdate.gradient,
+            config.cbow_update is CbowUpdate.gradient, _SIGMOID_RULE[config.sigmoid], tables.sigmoid,
             _LOSS_KIND[config.loss], config.window, config.negatives,
             tables.sample_thresholds, tables.noise, tables.points, tables.codes, tables.lengths,
             config.max_sentence_len, float(ramp[block]), float(ramp[block + 1]),
