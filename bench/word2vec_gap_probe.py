@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--seeds", default="1,2,3")
     defaults = Word2VecConfig()
-    parser.add_argument("--schedule", choices=[s.value for s in RateSchedule], default=str(defaults.schedule))
-    parser.add_argument("--init", choices=[i.value for i in InitialVectors], default=str(defaults.init))
-    parser.add_argument("--sigmoid", choices=[r.value for r in SigmoidRule], default=str(defaults.sigmoid))
+    parser.add_argument("--schedule", choices=[s.value for s in RateSchedule], default=None)
+    parser.add_argument("--init", choices=[i.value for i in InitialVectors], default=None)
+    parser.add_argument("--sigmoid", choices=[r.value for r in SigmoidRule], default=None)
     parser.add_argument("--streams", type=int, default=None)
     parser.add_argument("--block-words", type=int, default=defaults.block_words)
     parser.add_argument("--architecture", choices=["skipgram", "cbow"], default="skipgram")
@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> None:
         seconds = time.perf_counter() - began
         scores = bench._scores(list(corpus.words), state.V, args)
         line = {"architecture": args.architecture, "sg_update": args.sg_update, "streams": config.stream_count,
-                "threads": args.threads, "block_words": args.block_words, "schedule": config.schedule,
-                "init": config.init, "sigmoid": config.sigmoid, "seed": seed, "seconds": round(seconds, 1)}  # fmt: skip
+                "threads": args.threads, "block_words": args.block_words, "schedule": config.rate_schedule,
+                "init": config.initial_vectors, "sigmoid": config.sigmoid_rule, "seed": seed,
+                "seconds": round(seconds, 1)}  # fmt: skip
         line.update({k: round(scores[k], 4) for k in ("analogy", "wordsim353", "simlex999")})
         line["sections"] = {k: round(v, 4) for k, v in scores["analogy_sections"].items()}
         print(json.dumps(line), flush=True)

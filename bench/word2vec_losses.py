@@ -105,9 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     defaults = Word2VecConfig()
     parser.add_argument("--sg-update", choices=[u.value for u in SkipgramUpdate], default=str(defaults.sg_update))
     parser.add_argument("--streams", type=int, default=None)
-    parser.add_argument("--schedule", choices=[s.value for s in RateSchedule], default=str(defaults.schedule))
-    parser.add_argument("--init", choices=[i.value for i in InitialVectors], default=str(defaults.init))
-    parser.add_argument("--sigmoid", choices=[r.value for r in SigmoidRule], default=str(defaults.sigmoid))
+    parser.add_argument("--schedule", choices=[s.value for s in RateSchedule], default=None)
+    parser.add_argument("--init", choices=[i.value for i in InitialVectors], default=None)
+    parser.add_argument("--sigmoid", choices=[r.value for r in SigmoidRule], default=None)
     args = parser.parse_args(argv)
     check_evaluation_files(parser, args, ("wordsim",))
 
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
             )  # fmt: skip
             line.update(
                 sg_update=args.sg_update if architecture == "skipgram" else None, streams=ours.stream_count,
-                schedule=ours.schedule, init=ours.init, sigmoid=ours.sigmoid,
+                schedule=ours.rate_schedule, init=ours.initial_vectors, sigmoid=ours.sigmoid_rule,
             )  # fmt: skip
             if loss == "softmax":
                 budget = args.softmax_words_skipgram if architecture == "skipgram" else args.softmax_words

@@ -190,16 +190,16 @@ def main(argv: list[str] | None = None) -> None:
         help="parts of the corpus wordlab reads side by side (default: wordlab's for the model)",
     )  # fmt: skip
     parser.add_argument(
-        "--schedule", choices=[s.value for s in RateSchedule], default=str(defaults.schedule),
-        help="wordlab's learning-rate schedule (default: wordlab's)",
+        "--schedule", choices=[s.value for s in RateSchedule], default=None,
+        help="wordlab's learning-rate schedule (default: wordlab's for the model)",
     )  # fmt: skip
     parser.add_argument(
-        "--init", choices=[i.value for i in InitialVectors], default=str(defaults.init),
-        help="wordlab's starting vectors (default: wordlab's)",
+        "--init", choices=[i.value for i in InitialVectors], default=None,
+        help="wordlab's starting vectors (default: wordlab's for the model)",
     )  # fmt: skip
     parser.add_argument(
-        "--sigmoid", choices=[r.value for r in SigmoidRule], default=str(defaults.sigmoid),
-        help="wordlab's sigmoid: exact, or word2vec.c's table as gensim or word2vec.c reads it (default: wordlab's)",
+        "--sigmoid", choices=[r.value for r in SigmoidRule], default=None,
+        help="wordlab's sigmoid: exact, or word2vec.c's table read as gensim or word2vec.c (default: the model's)",
     )  # fmt: skip
     parser.add_argument("--wordlab-alpha", type=str, default="", help="model=alpha,... (default: wordlab's)")
     parser.add_argument("--gensim-alpha", type=str, default="", help="model=alpha,... (default: gensim's 0.025)")
@@ -303,9 +303,9 @@ def _line(
         "seeds": seeds,
         "sg_update": args.sg_update if model == "skipgram" else None,
         "streams": ours.stream_count,
-        "schedule": ours.schedule,
-        "init": ours.init,
-        "sigmoid": ours.sigmoid,
+        "schedule": ours.rate_schedule,
+        "init": ours.initial_vectors,
+        "sigmoid": ours.sigmoid_rule,
         "alpha": {"wordlab": ours_alpha, "gensim": theirs_alpha},
         "words_per_sec": {who: seed_summary(list(v), None) for who, v in speed.items()},
         "ratio": ratio(speed),

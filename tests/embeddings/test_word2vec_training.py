@@ -79,7 +79,7 @@ def test_planted_neighbours_are_nearest(
 
 
 def test_initialisation_is_word2vecs() -> None:
-    config = Word2VecConfig(dim=50)
+    config = Word2VecConfig(dim=50, init="word2vec")
     state = Word2VecState.create(np.arange(300, 0, -1), config)
     assert state.V.dtype == np.float32 and state.V.shape == (300, 50)
     assert np.abs(state.V).max() <= 0.5 / 50 and np.abs(state.V).max() > 0.45 / 50
@@ -162,7 +162,10 @@ def test_streams_change_only_the_order_of_the_lines() -> None:
     """Training with two streams is training the corpus reordered by hand (the halves' runs alternating), bit for
     bit with one thread: the option reorders lines and touches nothing else."""
     tokens, offsets, counts, _ = _planted_corpus(60)  # 600 tokens; halves of 30 lines, runs of 10 lines
-    config = Word2VecConfig(dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=100, streams=2)
+    # the rate as one stream has it (the default stream schedule follows the number of streams)
+    config = Word2VecConfig(
+        dim=8, window=4, epochs=2, threads=1, sample=1e-2, block_words=100, streams=2, schedule="run"
+    )
     order = [line for i in range(3) for start in (10 * i, 30 + 10 * i) for line in range(start, start + 10)]
     by_hand = np.concatenate([tokens[offsets[i] : offsets[i + 1]] for i in order])
     streamed = Word2VecState.create(counts, config)
@@ -208,7 +211,9 @@ def test_stream_schedule_is_gensims_corpus_file_rate(streams: int) -> None:
     if streams > 1:  # a sawtooth: the end of an epoch above the start of the next, the run ending above the floor
         assert alpha_at(config, 0, 1000, 1000) > alpha_at(config, 1, 0, 1000)
         assert alpha_at(config, 4, 1000, 1000) == pytest.approx(0.025 * (1 - (4 + 1 / streams) / 5))
-    assert Word2VecConfig().schedule == Word2VecConfig(architecture="cbow").schedule == "run"
+    # per architecture unless set: skip-gram gensim's corpus_file rate, CBOW word2vec.c's
+    assert Word2VecConfig().rate_schedule == "stream" and Word2VecConfig(architecture="cbow").rate_schedule == "run"
+    assert Word2VecConfig(schedule="run").rate_schedule == "run"
 
 
 def test_gensim_starting_vectors_are_gensims_own_draws() -> None:
@@ -218,7 +223,12 @@ def test_gensim_starting_vectors_are_gensims_own_draws() -> None:
     ours = Word2VecState.create(counts, Word2VecConfig(dim=8, seed=7, init="gensim")).V
     np.testing.assert_array_equal(ours, prep_vectors((5, 8), seed=7))
     assert np.abs(ours).max() < 1 / 8 and np.abs(ours).max() > 0.5 / 8
-    assert Word2VecConfig().init == Word2VecConfig(architecture="cbow").init == "word2vec"
+    assert Word2VecConfig().initial_vectors == "gensim"
+    assert Word2VecConfig(architecture="cbow").initial_vectors == Word2VecConfig(init="word2vec").initial_vectors
+    assert Word2VecConfig(architecture="cbow").initial_vectors == "word2vec"
+    assert Word2VecConfig().sigmoid_rule == "gensim" and Word2VecConfig(architecture="cbow").sigmoid_rule == "exact"
+    with pytest.raises(ValueError, match="sigmoid must be one of"):
+        Word2VecConfig(sigmoid="tanh")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="init must be one of"):
         Word2VecConfig(init="glorot")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="schedule must be one of"):

@@ -101,6 +101,16 @@ DEFAULT_ALPHA: dict[str, float] = {"skipgram": 0.025, "cbow": 0.05}
 # the streams leave it level on enwiki-17m (36.27% and 36.26%) and cost it 0.02 WS-353 on WikiText-2.
 DEFAULT_STREAMS: dict[str, int] = {"skipgram": 2, "cbow": 1}
 
+# How the rate falls, where the input vectors start and how sigma is read, per architecture. Skip-gram trains as
+# gensim's corpus_file mode does (its sawtooth rate, +-1/dim, word2vec.c's table as compiled, no step past +-6): with
+# word2vec.c's rate and starting vectors and the exact sigmoid it scored 0.005 below gensim on WS-353 over 21 seeds
+# on enwiki-17m; with gensim's three it scores gensim's WS-353, SimLex and analogies (issue #14, the README's
+# benchmark notes), at a SimLex cost of about 0.003 against the old settings. CBOW keeps word2vec.c's, with which it
+# scores above gensim on every set.
+DEFAULT_SCHEDULE: dict[str, RateSchedule] = {"skipgram": RateSchedule.stream, "cbow": RateSchedule.run}
+DEFAULT_INIT: dict[str, InitialVectors] = {"skipgram": InitialVectors.gensim, "cbow": InitialVectors.word2vec}
+DEFAULT_SIGMOID: dict[str, SigmoidRule] = {"skipgram": SigmoidRule.gensim, "cbow": SigmoidRule.exact}
+
 
 @dataclass(frozen=True)
 class Word2VecConfig:
@@ -125,12 +135,10 @@ class Word2VecConfig:
     # ``schedule`` says.
     alpha: float | None = None
     min_alpha_ratio: float = 1e-4
-    # run | stream (RateSchedule). With gensim's corpus_file rate, starting vectors and sigmoid (``sigmoid:
-    # gensim``), skip-gram scored gensim's WS-353 but 0.004 less SimLex than with these in a scratch probe (issue
-    # #14, the README's benchmark notes): both architectures keep word2vec.c's until same-run trios decide.
-    schedule: RateSchedule = RateSchedule.run
-    init: InitialVectors = InitialVectors.word2vec  # word2vec | gensim (InitialVectors)
-    sigmoid: SigmoidRule = SigmoidRule.exact  # exact | gensim | word2vec (SigmoidRule)
+    # run | stream (RateSchedule); null: DEFAULT_SCHEDULE of the architecture.
+    schedule: RateSchedule | None = None
+    init: InitialVectors | None = None  # word2vec | gensim (InitialVectors); null: DEFAULT_INIT
+    sigmoid: SigmoidRule | None = None  # exact | gensim | word2vec (SigmoidRule); null: DEFAULT_SIGMOID
     # 1 is bit-for-bit reproducible; 2 uses both cores Hogwild-style (as gensim and word2vec.c), whose results
     # vary slightly from run to run.
     threads: int = 2
@@ -154,9 +162,9 @@ class Word2VecConfig:
         object.__setattr__(self, "loss", as_choice(Word2VecLoss, self.loss, "loss"))
         object.__setattr__(self, "cbow_update", as_choice(CbowUpdate, self.cbow_update, "cbow_update"))
         object.__setattr__(self, "sg_update", as_choice(SkipgramUpdate, self.sg_update, "sg_update"))
-        object.__setattr__(self, "schedule", as_choice(RateSchedule, self.schedule, "schedule"))
-        object.__setattr__(self, "init", as_choice(InitialVectors, self.init, "init"))
-        object.__setattr__(self, "sigmoid", as_choice(SigmoidRule, self.sigmoid, "sigmoid"))
+        for name, choices in (("schedule", RateSchedule), ("init", InitialVectors), ("sigmoid", SigmoidRule)):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, as_choice(choices, getattr(self, name), name))
         if self.dim < 1 or self.window < 1 or self.epochs < 1 or self.threads < 1 or self.max_sentence_len < 1:
             raise ValueError("dim, window, epochs, threads and max_sentence_len must be positive")
         if self.loss is Word2VecLoss.negative_sampling and self.negatives < 1:
@@ -171,3 +179,15 @@ class Word2VecConfig:
     @property
     def stream_count(self) -> int:
         return DEFAULT_STREAMS[self.architecture] if self.streams is None else self.streams
+
+    @property
+    def rate_schedule(self) -> RateSchedule:
+        return DEFAULT_SCHEDULE[self.architecture] if self.schedule is None else self.schedule
+
+    @property
+    def initial_vectors(self) -> InitialVectors:
+        return DEFAULT_INIT[self.architecture] if self.init is None else self.init
+
+    @property
+    def sigmoid_rule(self) -> SigmoidRule:
+        return DEFAULT_SIGMOID[self.architecture] if self.sigmoid is None else self.sigmoid

@@ -78,7 +78,7 @@ class SamplingTables:
         elif config.loss is Word2VecLoss.hierarchical_softmax:
             tree = build_huffman_tree(counts)
             points, codes, lengths = tree.points, tree.codes, tree.lengths
-        sigmoid = None if config.sigmoid is SigmoidRule.exact else sigmoid_table(np.dtype(config.dtype))
+        sigmoid = None if config.sigmoid_rule is SigmoidRule.exact else sigmoid_table(np.dtype(config.dtype))
         return cls(subsample_thresholds(counts, config.sample), noise, points, codes, lengths, sigmoid)
 
 
@@ -98,7 +98,7 @@ class Word2VecState:
         counts = np.asarray(counts, dtype=np.int64)
         rng = np.random.default_rng(config.seed)
         shape = (len(counts), config.dim)
-        if config.init is InitialVectors.gensim:  # gensim's prep_vectors: the same draws, the same float32 steps
+        if config.initial_vectors is InitialVectors.gensim:  # gensim's prep_vectors: its draws and float32 steps
             V = ((rng.random(shape, dtype=np.float32) * 2.0 - 1.0) / config.dim).astype(config.dtype)
         else:
             V = ((rng.random(shape) - 0.5) / config.dim).astype(config.dtype)
@@ -132,7 +132,7 @@ def alpha_at(config: Word2VecConfig, epoch: int, epoch_words_done: int, epoch_wo
     over the whole epoch, as each of gensim's ``corpus_file`` workers counts its part of the file.
     """
     alpha = config.learning_rate
-    if config.schedule is RateSchedule.stream:
+    if config.rate_schedule is RateSchedule.stream:
         done = epoch + epoch_words_done / max(epoch_words, 1) / config.stream_count
         return alpha * max(1.0 - done / config.epochs, config.min_alpha_ratio)
     words_done = epoch * epoch_words + epoch_words_done
@@ -173,7 +173,7 @@ def train_chunk(
         kernel.train_lines(
             state.V, state.U, tokens, offsets, int(bounds[block]), int(bounds[block + 1]),
             config.architecture is Architecture.skipgram, config.sg_update is SkipgramUpdate.pairwise,
-            config.cbow_update is CbowUpdate.gradient, _SIGMOID_RULE[config.sigmoid], tables.sigmoid,
+            config.cbow_update is CbowUpdate.gradient, _SIGMOID_RULE[config.sigmoid_rule], tables.sigmoid,
             _LOSS_KIND[config.loss], config.window, config.negatives,
             tables.sample_thresholds, tables.noise, tables.points, tables.codes, tables.lengths,
             config.max_sentence_len, float(ramp[block]), float(ramp[block + 1]),
