@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from wordlab.config import as_choice
+
+T = TypeVar("T")
 
 
 class Architecture(StrEnum):
@@ -172,22 +175,26 @@ class Word2VecConfig:
         if self.min_count < 1 or self.chunk_words < 1 or self.block_words < 1 or self.stream_count < 1:
             raise ValueError("min_count, chunk_words, block_words and streams must be positive")
 
+    def _or_default(self, value: T | None, defaults: dict[str, T]) -> T:
+        """``value``, or the architecture's default when the config leaves it null."""
+        return defaults[self.architecture] if value is None else value
+
     @property
     def learning_rate(self) -> float:
-        return DEFAULT_ALPHA[self.architecture] if self.alpha is None else self.alpha
+        return self._or_default(self.alpha, DEFAULT_ALPHA)
 
     @property
     def stream_count(self) -> int:
-        return DEFAULT_STREAMS[self.architecture] if self.streams is None else self.streams
+        return self._or_default(self.streams, DEFAULT_STREAMS)
 
     @property
     def rate_schedule(self) -> RateSchedule:
-        return DEFAULT_SCHEDULE[self.architecture] if self.schedule is None else self.schedule
+        return self._or_default(self.schedule, DEFAULT_SCHEDULE)
 
     @property
     def initial_vectors(self) -> InitialVectors:
-        return DEFAULT_INIT[self.architecture] if self.init is None else self.init
+        return self._or_default(self.init, DEFAULT_INIT)
 
     @property
     def sigmoid_rule(self) -> SigmoidRule:
-        return DEFAULT_SIGMOID[self.architecture] if self.sigmoid is None else self.sigmoid
+        return self._or_default(self.sigmoid, DEFAULT_SIGMOID)
